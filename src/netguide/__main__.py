@@ -1,0 +1,5 @@
+import sys
+
+from netguide.cli import main
+
+sys.exit(main())

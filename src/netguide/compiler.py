@@ -1,0 +1,262 @@
+"""Rulebook -> durable_rules rulesets: pure, deterministic, and checked against the engine's known limits.
+
+Each rule becomes one engine rule whose single pattern starts with the positive discriminator
+{"t": "patient"} (a pattern that could match the session's hidden state fact would loop), followed by the
+rule's tests in negation normal form. A patient is asserted as ONE fact whose fields are:
+- each known scalar fact under its own name (enums as text, booleans as 1/0, numbers without exponents);
+- for a test "fact is one of {a, b, ...}", a membership field `<fact>__in_<digest>` = 1/0, because the engine
+  has no set test and would expand an `$or` of equalities into one alternative per value (fan-out, and an
+  `$or` of 15 or more groups is rejected);
+- for a list fact, `<fact>__has_<CODE>` = 1/0 per code the rules test, and `<fact>__count` (for `known`);
+  absent facts are absent fields, which every engine comparison treats as false: that is Kleene's UNKNOWN.
+
+Checked when a rulebook is compiled (each limit measured, see shared/spec/durable-rules-notes.md):
+fan-out (more than 64 sibling tests true at once aborts a patient with error 303, more than 512 distinct
+siblings hang create_ruleset), alternatives per rule (an `$or` of 15+ groups is rejected), fields per fact
+(252), and field-name hash collisions (the engine compares field names by a 32-bit djb2 hash only).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import conditions
+from .conditions import All, AnyOf, Condition, Test
+from .errors import Problem, RulebookError
+from .rulebook import LoadedRule, Rulebook
+from .vocabulary import BOOL, FACTS, LIST
+
+DISCRIMINATOR = ("t", "patient")
+RESERVED_FIELDS = ("id", "sid", "t")
+# One rule alternative is one path below the discriminator; 64 true siblings abort a patient at run time.
+MAX_ALTERNATIVES_PER_RULESET = 63
+MAX_ALTERNATIVES_PER_RULE = 14
+MAX_FIELDS_PER_FACT = 252
+DECIMALS = 6  # ki67_percent is kept to 6 decimal places by the Patient model; the engine sees the same
+
+
+def field_hash(name: str) -> int:
+    """The engine's hash of a field name (djb2 over the UTF-8 bytes, 32-bit), see rules/src/rules/json.c."""
+    h = 5381
+    for byte in name.encode("utf-8"):
+        b = byte - 256 if byte > 127 else byte  # the C code adds a (signed) char
+        h = (h * 33 + b) & 0xFFFFFFFF
+    return h
+
+
+def engine_number(x: float | int) -> float | int:
+    """A number the engine's JSON parser reads exactly (it rejects exponents such as 1e-05)."""
+    if isinstance(x, bool):
+        return int(x)
+    if isinstance(x, int):
+        return x
+    if float(x).is_integer():
+        return int(x)
+    return round(float(x), DECIMALS)
+
+
+def number_json(x: float | int) -> str:
+    v = engine_number(x)
+    if isinstance(v, int):
+        return str(v)
+    text = format(v, f".{DECIMALS}f").rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def _membership_field(fact: str, values: frozenset) -> str:
+    digest = hashlib.sha1("|".join(sorted(map(str, values))).encode()).hexdigest()[:8]
+    return f"{fact}__in_{digest}"
+
+
+@dataclass(frozen=True)
+class Membership:
+    fact: str
+    values: frozenset
+    field: str
+
+
+@dataclass
+class FactEncoder:
+    """Turns a patient's known facts into the one engine fact the compiled rules test."""
+
+    memberships: dict[str, Membership] = field(default_factory=dict)  # by field name
+    list_codes: dict[str, set[str]] = field(default_factory=dict)  # list fact -> codes tested
+
+    def fields(self) -> list[str]:
+        names = list(RESERVED_FIELDS)
+        names += [f for f, spec in FACTS.items() if spec.type != LIST]
+        names += list(self.memberships)
+        for fact, codes in sorted(self.list_codes.items()):
+            names.append(f"{fact}__count")
+            names += [f"{fact}__has_{c}" for c in sorted(codes)]
+        return names
+
+    def encode(self, facts: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, value in facts.items():
+            spec = FACTS[name]
+            if spec.type == LIST:
+                out[f"{name}__count"] = len(value)
+                for code in self.list_codes.get(name, ()):
+                    out[f"{name}__has_{code}"] = 1 if code in value else 0
+            elif spec.type == BOOL:
+                out[name] = 1 if value else 0
+            elif isinstance(value, (int, float)):
+                out[name] = engine_number(value)
+            else:
+                out[name] = value
+        for fname, m in self.memberships.items():
+            if m.fact in facts:
+                out[fname] = 1 if facts[m.fact] in m.values else 0
+        return out
+
+    def to_json(self, fact_id: str, sid: str, facts: dict[str, Any]) -> str:
+        """The engine fact as JSON text, numbers written without exponents."""
+        parts = [f'"id":{json.dumps(fact_id)}', f'"sid":{json.dumps(sid)}', f'"{DISCRIMINATOR[0]}":"{DISCRIMINATOR[1]}"']
+        for k, v in self.encode(facts).items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                parts.append(f"{json.dumps(k)}:{json.dumps(v)}")
+            else:
+                parts.append(f"{json.dumps(k)}:{number_json(v)}")
+        return "{" + ",".join(parts) + "}"
+
+
+@dataclass(frozen=True)
+class CompiledRuleset:
+    name: str
+    definition: dict[str, Any]  # rule name -> {"all": [{"m": pattern}]}
+    rule_ids: dict[str, str]  # engine rule name -> netguide rule id
+    alternatives: int
+
+    def json(self) -> str:
+        return json.dumps(self.definition, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class CompiledRulebook:
+    rulesets: tuple[CompiledRuleset, ...]
+    encoder: FactEncoder
+    rulebook_version: str
+
+
+class _Compiler:
+    def __init__(self) -> None:
+        self.encoder = FactEncoder()
+
+    def expression(self, cond: Condition) -> dict[str, Any] | None:
+        """Engine JSON for a condition in negation normal form (None for the empty conjunction)."""
+        if isinstance(cond, Test):
+            return self.atom(cond)
+        parts = [p for p in (self.expression(i) for i in cond.items) if p is not None]
+        if isinstance(cond, All):
+            if not parts:
+                return None
+            return parts[0] if len(parts) == 1 else {"$and": parts}
+        if isinstance(cond, AnyOf):
+            if not parts:
+                raise RulebookError([Problem("invalid-condition", "an empty 'any' can never hold")])
+            return parts[0] if len(parts) == 1 else {"$or": parts}
+        raise AssertionError(f"not in negation normal form: {cond!r}")
+
+    def atom(self, t: Test) -> dict[str, Any]:
+        spec = FACTS[t.fact]
+        op = t.op
+        if spec.type == LIST:
+            if op in ("has", "lacks"):
+                self.encoder.list_codes.setdefault(t.fact, set()).add(t.value)
+                return {f"{t.fact}__has_{t.value}": 1 if op == "has" else 0}
+            return self._presence(f"{t.fact}__count", op)
+        if op in ("known", "unknown"):
+            return self._presence(t.fact, op)
+        if op in ("in", "not_in"):
+            fname = _membership_field(t.fact, t.value)
+            self.encoder.memberships[fname] = Membership(t.fact, t.value, fname)
+            return {fname: 1 if op == "in" else 0}
+        value = self._value(t.value, spec.type)
+        if op == "eq":
+            return {t.fact: value}
+        return {"$" + {"ne": "neq", "gt": "gt", "ge": "gte", "lt": "lt", "le": "lte"}[op]: {t.fact: value}}
+
+    @staticmethod
+    def _presence(fname: str, op: str) -> dict[str, Any]:
+        return {"$ex" if op == "known" else "$nex": {fname: 1}}
+
+    @staticmethod
+    def _value(v: Any, kind: str) -> Any:
+        if kind == BOOL:
+            return 1 if v else 0
+        if isinstance(v, (int, float)):
+            return engine_number(v)
+        return v
+
+
+def compile_rulebook(book: Rulebook) -> CompiledRulebook:
+    """Compile every rule; raise RulebookError when the rulebook would break one of the engine's limits."""
+    compiler = _Compiler()
+    problems: list[Problem] = []
+    compiled_rules: list[tuple[LoadedRule, str, dict[str, Any], int]] = []
+    for r in book.rules:
+        nnf = conditions.negation_normal_form(r.condition)
+        alts = conditions.alternatives(nnf)
+        if alts > MAX_ALTERNATIVES_PER_RULE:
+            problems.append(Problem("too-many-alternatives",
+                                    f"'{r.id}' expands into {alts} alternatives; the engine accepts at most "
+                                    f"{MAX_ALTERNATIVES_PER_RULE} (write lists of values instead of 'any' where you can)",
+                                    r.location("when")))
+            continue
+        expr = compiler.expression(nnf)
+        tests: list[dict[str, Any]] = [{DISCRIMINATOR[0]: DISCRIMINATOR[1]}]
+        if expr is not None:
+            tests += expr["$and"] if "$and" in expr else [expr]
+        pattern = {"$and": tests} if len(tests) > 1 else tests[0]
+        compiled_rules.append((r, _engine_rule_name(r), pattern, alts))
+    problems += _check_fields(compiler.encoder)
+    if problems:
+        raise RulebookError(problems)
+    rulesets = _partition(compiled_rules, book.content_hash)
+    return CompiledRulebook(tuple(rulesets), compiler.encoder, book.version_string)
+
+
+def _engine_rule_name(r: LoadedRule) -> str:
+    return f"r{r.index:04d}_{r.id.replace('.', '__')}"
+
+
+def _partition(rules: list[tuple[LoadedRule, str, dict[str, Any], int]], content_hash: str) -> list[CompiledRuleset]:
+    """Pack rules, in order, into rulesets of at most MAX_ALTERNATIVES_PER_RULESET alternatives each."""
+    out: list[CompiledRuleset] = []
+    current: dict[str, Any] = {}
+    ids: dict[str, str] = {}
+    total = 0
+
+    def flush() -> None:
+        nonlocal current, ids, total
+        if current:
+            out.append(CompiledRuleset(f"netguide_{content_hash}_{len(out)}", current, ids, total))
+        current, ids, total = {}, {}, 0
+
+    for r, name, pattern, alts in rules:
+        if total + alts > MAX_ALTERNATIVES_PER_RULESET:
+            flush()
+        current[name] = {"all": [{"m": pattern}]}
+        ids[name] = r.id
+        total += alts
+    flush()
+    return out
+
+
+def _check_fields(encoder: FactEncoder) -> list[Problem]:
+    names = encoder.fields()
+    problems = []
+    if len(names) > MAX_FIELDS_PER_FACT:
+        problems.append(Problem("too-many-fields", f"a patient fact would have {len(names)} fields; the engine "
+                                f"accepts at most {MAX_FIELDS_PER_FACT}"))
+    seen: dict[int, str] = {}
+    for n in names:
+        h = field_hash(n)
+        if h in seen and seen[h] != n:
+            problems.append(Problem("field-hash-collision", f"engine field names '{seen[h]}' and '{n}' have the same "
+                                    f"hash {h}; the engine would treat them as one field", value=n))
+        seen.setdefault(h, n)
+    return problems

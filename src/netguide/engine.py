@@ -1,0 +1,75 @@
+"""The one module that talks to durable_rules. Everything the engine does wrong is contained here.
+
+Measured behaviour (shared/spec/durable-rules-notes.md) this adapter is built around:
+- the C extension `durable_rules_engine` is called directly: the Host's timer threads act between assert and
+  dispatch and give wrong answers;
+- ONE persistent session per ruleset, for the life of the process: per patient, assert one fact with a unique
+  id, drain the fired actions, retract the fact by id (delete_state on a session where no action started
+  segfaults, and more than 1,024 sessions poison the ruleset);
+- the C code has no locks: one lock serialises each assert-drain-retract sequence;
+- an `$or` can fire a rule twice: firings are collected into a set.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Iterable
+
+import durable_rules_engine as _dre
+
+from .compiler import CompiledRulebook
+from .errors import EngineError
+
+SESSION_ID = "netguide"
+
+
+class Engine:
+    """Fires a compiled rulebook for one patient fact at a time; safe to share between threads."""
+
+    def __init__(self, compiled: CompiledRulebook):
+        self.compiled = compiled
+        self._lock = threading.Lock()
+        self._ids = itertools.count()
+        self._handles: list[tuple[int, dict[str, str]]] = []
+        for rs in compiled.rulesets:
+            try:
+                handle = _dre.create_ruleset(rs.name, rs.json())
+            except _dre.error as exc:  # a compiler bug: rule files are validated before this point
+                raise EngineError(f"durable_rules refused ruleset {rs.name}: {exc}") from None
+            self._handles.append((handle, rs.rule_ids))
+
+    def fire(self, facts: dict) -> frozenset[str]:
+        """The ids of every rule whose condition is TRUE for these known facts."""
+        with self._lock:
+            fact_id = f"p{next(self._ids)}"
+            text = self.compiled.encoder.to_json(fact_id, SESSION_ID, facts)
+            retract = json.dumps({"id": fact_id, "sid": SESSION_ID})
+            fired: set[str] = set()
+            for handle, rule_ids in self._handles:
+                fired.update(self._assert_drain_retract(handle, rule_ids, text, retract))
+            return frozenset(fired)
+
+    @staticmethod
+    def _assert_drain_retract(handle: int, rule_ids: dict[str, str], text: str, retract: str) -> Iterable[str]:
+        try:
+            result = _dre.assert_fact(handle, text)
+        except _dre.error as exc:
+            raise EngineError(f"durable_rules could not assert a patient: {exc}") from None
+        names: list[str] = []
+        try:
+            state = result[1]
+            action = _dre.start_action_for_state(handle, state)
+            while action:
+                message = json.loads(action[1] if isinstance(action, tuple) else action)
+                names.append(next(iter(message)))
+                action = _dre.complete_and_start_action(handle, state)
+        finally:
+            try:
+                _dre.retract_fact(handle, retract)
+            except _dre.error as exc:
+                raise EngineError(f"durable_rules could not retract a patient: {exc}") from None
+        try:
+            return [rule_ids[n] for n in names]
+        except KeyError as exc:
+            raise EngineError(f"durable_rules fired an unknown rule {exc}") from None

@@ -1,0 +1,168 @@
+"""evaluate(patient) -> Evaluation: the engine decides which rules fire; this module turns firings into an answer.
+
+Combining the firings follows the policy of rules/README.md ("How rules combine"):
+1. an exception's `overrides` withdraw the general rules it names;
+2. `fallback` rules answer only when nothing else (other than trials) does;
+3. `shown_with` and every caution are shown only with their interventions: proposed in the same answer
+   (recommended, preferred, option, clinical_trial) or listed in `considered_therapies` (repeated until stable,
+   since a regimen shown this way can carry its own cautions);
+4. recommendations are ordered by kind, then by rulebook order.
+Missing facts come from the compiled conditions: a rule that did not fire and whose condition is UNKNOWN
+(not FALSE) under three-valued logic waits on the absent facts that keep it unknown.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import conditions
+from .compiler import CompiledRulebook, compile_rulebook
+from .consistency import check_consistency
+from .engine import Engine
+from .patient import Patient, parse_patient
+from .results import Citation, Evaluation, MissingFact, Recommendation, TraceStep
+from .rulebook import LoadedRule, Rulebook, load_rulebook
+from .vocabulary import FACTS, KIND_ORDER, PROPOSING_KINDS
+
+_KIND_RANK = {k: i for i, k in enumerate(KIND_ORDER)}
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """A loaded rulebook, compiled and on the engine: built once, shared by every evaluation."""
+
+    rulebook: Rulebook
+    compiled: CompiledRulebook
+    engine: Engine
+
+    @classmethod
+    def build(cls, book: Rulebook) -> "Runtime":
+        compiled = compile_rulebook(book)
+        return cls(book, compiled, Engine(compiled))
+
+
+_runtimes: dict[str, Runtime] = {}
+_runtimes_lock = threading.Lock()
+
+
+def runtime_for(rulebook: Rulebook | Path | str | None = None) -> Runtime:
+    """The Runtime for a rulebook (default: the shipped rules), built on first use and then reused."""
+    with _runtimes_lock:
+        if isinstance(rulebook, Rulebook):
+            book = rulebook
+        else:
+            key = f"dir:{Path(rulebook).resolve()}" if rulebook is not None else "dir:default"
+            if key in _runtimes:
+                return _runtimes[key]
+            book = load_rulebook(rulebook)
+        rt = _runtimes.get(book.version_string + str(book.directory))
+        if rt is None:
+            rt = Runtime.build(book)
+            _runtimes[book.version_string + str(book.directory)] = rt
+        if not isinstance(rulebook, Rulebook):
+            _runtimes[key] = rt
+        return rt
+
+
+def evaluate(patient: Patient | dict[str, Any], rulebook: Rulebook | Path | str | None = None) -> Evaluation:
+    """Evaluate one patient's facts against the rulebook (default: the shipped rules).
+
+    Raises PatientFactError (naming every invalid field) for invalid facts; never returns an empty answer.
+    """
+    p = parse_patient(patient)
+    rt = runtime_for(rulebook)
+    facts = p.known_facts()
+    fired = rt.engine.fire(facts)
+    return assemble(rt.rulebook, facts, fired)
+
+
+def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str]) -> Evaluation:
+    """Apply the combination policy to a set of fired rules and build the Evaluation."""
+    firing = [r for r in book.rules if r.id in fired]
+    outcome: dict[str, tuple[str, str]] = {}
+
+    overridden_by = {}
+    for r in firing:
+        for other in r.rule.overrides:
+            if other in fired:
+                overridden_by.setdefault(other, r.id)
+    for rid, by in overridden_by.items():
+        outcome[rid] = ("overridden", f"withdrawn: {by} is an exception to it")
+
+    live = [r for r in firing if r.id not in outcome]
+    shown = _shown(live, set(facts.get("considered_therapies") or ()))
+    answered = any(r.id in shown and r.rule.then.kind != "clinical_trial" for r in live if not r.rule.fallback)
+    for r in live:
+        if r.rule.fallback:
+            if answered:
+                outcome[r.id] = ("fallback_not_needed", "another rule answers")
+            else:
+                shown.add(r.id)
+                outcome[r.id] = ("shown", "no other rule answers")
+        elif r.id in shown:
+            outcome[r.id] = ("shown", "")
+        else:
+            outcome[r.id] = ("not_shown", "shown only with " + ", ".join(sorted(_gate(r)))
+                             + ", which this answer neither proposes nor lists as considered")
+
+    recs = sorted((r for r in live if r.id in shown), key=lambda r: (_KIND_RANK[r.rule.then.kind], r.index))
+    return Evaluation(
+        recommendations=tuple(_recommendation(r) for r in recs),
+        missing_facts=_missing(book, facts, fired),
+        findings=check_consistency(facts),
+        rulebook_version=book.version_string,
+        trace=tuple(_trace(r, facts, *outcome[r.id]) for r in firing),
+    )
+
+
+def _shown(live: list[LoadedRule], considered: set[str]) -> set[str]:
+    """The non-fallback rules whose gate is open: ungated, or one of their interventions is proposed or considered."""
+    proposed: set[str] = set()
+    shown: set[str] = set()
+    changed = True
+    while changed:  # monotone: showing a rule only ever adds proposals, so this ends
+        changed = False
+        for r in live:
+            gate = _gate(r)
+            if r.rule.fallback or r.id in shown or (gate and not gate & (proposed | considered)):
+                continue
+            shown.add(r.id)
+            changed = True
+            if r.rule.then.kind in PROPOSING_KINDS:
+                proposed.update(r.rule.then.interventions)
+    return shown
+
+
+def _gate(r: LoadedRule) -> frozenset[str]:
+    gate = set(r.rule.shown_with)
+    if r.rule.then.kind == "caution":
+        gate |= set(r.rule.then.interventions)
+    return frozenset(gate)
+
+
+def _recommendation(r: LoadedRule) -> Recommendation:
+    then = r.rule.then
+    cites = tuple(Citation(c.section, " ".join(c.quote.split()), tuple(c.references), c.figures)
+                  for c in r.rule.evidence)
+    return Recommendation(r.id, then.kind, tuple(then.interventions), tuple(then.trials), " ".join(then.statement.split()),
+                          cites, r.rule.title)
+
+
+def _missing(book: Rulebook, facts: dict[str, Any], fired: frozenset[str]) -> tuple[MissingFact, ...]:
+    waiting: dict[str, list[str]] = {}
+    for r in book.rules:
+        if r.id in fired or r.rule.fallback or r.facts <= facts.keys():
+            continue  # fired, a fallback, or fully decided by known facts
+        value, waits_on = conditions.evaluate3(r.condition, facts)
+        if value is conditions.UNKNOWN:
+            for fact in waits_on:
+                waiting.setdefault(fact, []).append(r.id)
+    ordered = sorted(waiting.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return tuple(MissingFact(f, tuple(rules), FACTS[f].allowed()) for f, rules in ordered)
+
+
+def _trace(r: LoadedRule, facts: dict[str, Any], outcome: str, detail: str) -> TraceStep:
+    used = {f: facts[f] for f in sorted(r.facts) if f in facts}
+    return TraceStep(r.id, outcome, used, conditions.describe(r.condition), str(r.location()), detail)

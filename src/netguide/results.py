@@ -1,0 +1,96 @@
+"""What an evaluation returns: frozen, plain data with to_dict() for JSON callers."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A passage of the review: its section, a verbatim quote, the review's reference numbers, study figures."""
+
+    section: str
+    quote: str
+    references: tuple[int, ...] = ()
+    figures: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"section": self.section, "quote": self.quote, "references": list(self.references),
+                "figures": self.figures}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One conclusion of one rule for this patient."""
+
+    rule_id: str
+    kind: str
+    interventions: tuple[str, ...]
+    trials: tuple[str, ...]
+    statement: str
+    citations: tuple[Citation, ...]
+    title: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule_id": self.rule_id, "kind": self.kind, "interventions": list(self.interventions),
+                "trials": list(self.trials), "statement": self.statement, "title": self.title,
+                "citations": [c.to_dict() for c in self.citations]}
+
+
+@dataclass(frozen=True)
+class MissingFact:
+    """A fact that is not known and would let these rules decide (fire or not)."""
+
+    fact: str
+    rules: tuple[str, ...]
+    allowed: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fact": self.fact, "rules": list(self.rules), "allowed": self.allowed}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A consistency warning about the input facts (they were still evaluated as given)."""
+
+    code: str
+    message: str
+    facts: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "facts": list(self.facts)}
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """Why a rule fired: the facts it tested, its condition, and what became of its conclusion."""
+
+    rule_id: str
+    outcome: str  # shown | overridden | not_shown | fallback_not_needed
+    facts: dict[str, Any]
+    condition: str
+    location: str
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The answer for one patient."""
+
+    recommendations: tuple[Recommendation, ...]
+    missing_facts: tuple[MissingFact, ...]
+    findings: tuple[Finding, ...]
+    rulebook_version: str
+    trace: tuple[TraceStep, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rulebook_version": self.rulebook_version,
+            "recommendations": [r.to_dict() for r in self.recommendations],
+            "missing_facts": [m.to_dict() for m in self.missing_facts],
+            "findings": [f.to_dict() for f in self.findings],
+            "trace": [t.to_dict() for t in self.trace],
+        }

@@ -1,0 +1,269 @@
+"""Loading and checking rule files: every problem across every file, compiler style, then a Rulebook.
+
+A Rulebook holds only valid rules; load_rulebook() raises RulebookError listing every problem otherwise.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from . import conditions
+from .conditions import Condition
+from .errors import Location, Problem, RulebookError
+from .rulefile import DeclinedFile, Rule, RuleFile
+from .suggestions import suggest
+from .vocabulary import INTERVENTIONS, KINDS, TRIALS
+from .yamlsource import Locator, YamlLoadError, display_path, load
+
+RULEBOOK_MANIFEST = "rulebook.yaml"
+DECLINED_FILE = "declined.yaml"
+
+
+def default_rules_dir() -> Path:
+    """The shipped rules: ./rules of the source tree (the package is installed editable from it)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "rules"
+        if (candidate / RULEBOOK_MANIFEST).is_file():
+            return candidate
+    raise RulebookError([Problem("no-rules", "cannot find the rules/ folder beside the netguide source tree")])
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    """A valid rule with its parsed condition and where it was written."""
+
+    rule: Rule
+    condition: Condition
+    path: str
+    locator: Locator
+    index: int  # position in the rulebook, for a stable order
+    index_in_file: int
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+    def location(self, *keys: Any) -> Location:
+        return self.locator.find(("rules", self.index_in_file) + keys)
+
+    @cached_property
+    def facts(self) -> frozenset[str]:
+        return conditions.facts_of(self.condition)
+
+
+@dataclass
+class Rulebook:
+    """Every rule of the rule files, in order, with the rulebook's version and content hash."""
+
+    rules: list[LoadedRule]
+    version: str
+    content_hash: str
+    directory: Path
+    declined: DeclinedFile | None = None
+    files: list[str] = field(default_factory=list)
+
+    @cached_property
+    def by_id(self) -> dict[str, LoadedRule]:
+        return {r.id: r for r in self.rules}
+
+    @property
+    def version_string(self) -> str:
+        return f"{self.version}+{self.content_hash}"
+
+
+def load_rulebook(directory: Path | str | None = None) -> Rulebook:
+    """Load and check every rule file in `directory` (default: the shipped rules); raise RulebookError."""
+    book, problems = check_rulebook(directory)
+    if problems or book is None:
+        raise RulebookError(problems)
+    return book
+
+
+def check_rulebook(directory: Path | str | None = None) -> tuple[Rulebook | None, list[Problem]]:
+    """Load every rule file and return (rulebook or None, every problem sorted by file and line)."""
+    root = Path(directory) if directory is not None else default_rules_dir()
+    problems: list[Problem] = []
+    manifest, manifest_problems = _load_manifest(root)
+    problems += manifest_problems
+    paths, order_problems = _rule_files(root, manifest)
+    problems += order_problems
+    if not paths:
+        problems.append(Problem("no-rules", f"no rule files (*.yaml) in {root}", Location(str(root))))
+    loaded: list[LoadedRule] = []
+    digest = hashlib.sha256()
+    for path in paths:
+        shown = display_path(path)
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        rules, file_problems = _load_rule_file(path, shown, start=len(loaded))
+        loaded += rules
+        problems += file_problems
+    declined, declined_problems = _load_declined(root)
+    problems += declined_problems
+    problems += _cross_check(loaded)
+    if loaded and not any(r.rule.fallback and r.condition == conditions.ALWAYS for r in loaded):
+        problems.append(Problem("no-fallback", "no rule has `fallback: true` with `when: always`; every valid patient "
+                                "must get an answer", Location(display_path(root / RULEBOOK_MANIFEST), 1, 1)))
+    problems.sort(key=lambda p: (p.location.path, p.location.line, p.location.column) if p.location else ("", 0, 0))
+    if problems:
+        return None, problems
+    book = Rulebook(loaded, str(manifest.get("version", "0")), digest.hexdigest()[:12], root, declined,
+                    [display_path(p) for p in paths])
+    return book, []
+
+
+def _load_manifest(root: Path) -> tuple[dict[str, Any], list[Problem]]:
+    path = root / RULEBOOK_MANIFEST
+    if not path.is_file():
+        return {}, [Problem("no-manifest", f"missing {RULEBOOK_MANIFEST} (the rulebook's version)", Location(display_path(path)))]
+    try:
+        data, _ = load(path, display_path(path))
+    except YamlLoadError as exc:
+        return {}, [exc.problem]
+    if not isinstance(data, dict) or "version" not in data:
+        return {}, [Problem("no-version", f"{RULEBOOK_MANIFEST} must give a version", Location(display_path(path), 1, 1))]
+    return data, []
+
+
+def _rule_files(root: Path, manifest: dict[str, Any]) -> tuple[list[Path], list[Problem]]:
+    """The rule files in the manifest's order; a file on disk but not listed (or listed but absent) is a problem."""
+    on_disk = {p.name for p in root.glob("*.yaml")} - {RULEBOOK_MANIFEST, DECLINED_FILE}
+    listed = manifest.get("files") or []
+    where = Location(display_path(root / RULEBOOK_MANIFEST), 1, 1)
+    problems = [Problem("unlisted-file", f"{name} is not listed under 'files' in {RULEBOOK_MANIFEST}", where, value=name)
+                for name in sorted(on_disk - set(listed))]
+    problems += [Problem("missing-file", f"{name} is listed in {RULEBOOK_MANIFEST} but does not exist", where, value=name)
+                 for name in listed if name not in on_disk]
+    return [root / name for name in listed if name in on_disk], problems
+
+
+def _load_rule_file(path: Path, shown: str, start: int) -> tuple[list[LoadedRule], list[Problem]]:
+    try:
+        data, locator = load(path, shown)
+    except YamlLoadError as exc:
+        return [], [exc.problem]
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        return [], [Problem("invalid-file", "a rule file must be a mapping with format, area and rules", locator.find(()))]
+    raw_rules = data.get("rules") if isinstance(data.get("rules"), list) else []
+    # Validate the file without its conditions first; conditions are parsed separately for precise errors.
+    try:
+        parsed = RuleFile.model_validate(data)
+    except ValidationError as exc:
+        problems += pydantic_problems(exc, locator)
+        parsed = None
+    loaded: list[LoadedRule] = []
+    stem = path.stem
+    for i, raw in enumerate(raw_rules):
+        if not isinstance(raw, dict):
+            continue
+        if "when" in raw:
+            cond, cond_problems = conditions.parse_condition(raw["when"], ("rules", i, "when"), locator)
+            problems += cond_problems
+        else:
+            cond = None
+        rid = raw.get("id")
+        if isinstance(rid, str) and "." in rid and rid.split(".", 1)[0] != stem:
+            problems.append(Problem("id-prefix", f"rule id '{rid}' must start with the file stem '{stem}.'",
+                                    locator.find(("rules", i, "id")), field="id", value=rid, allowed=f"{stem}.<slug>"))
+        if parsed is not None and cond is not None:
+            loaded.append(LoadedRule(parsed.rules[i], cond, shown, locator, start + len(loaded), i))
+    return loaded, problems
+
+
+_CODE_BY_FIELD = {"kind": ("unknown-kind", KINDS), "interventions": ("unknown-intervention", INTERVENTIONS),
+                  "shown_with": ("unknown-intervention", INTERVENTIONS), "trials": ("unknown-trial", TRIALS)}
+
+
+def pydantic_problems(exc: ValidationError, locator: Locator) -> list[Problem]:
+    """Translate pydantic errors into located problems that name the field, the value and what is allowed."""
+    out: list[Problem] = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        if "when" in loc and err["type"] != "missing":
+            continue  # conditions are checked by conditions.parse_condition
+        named = [p for p in loc if isinstance(p, str)]
+        field_name = named[-1] if named else ""
+        value = err.get("input")
+        if err["type"] == "extra_forbidden":
+            out.append(Problem("unknown-key", f"'{field_name}' is not a key here", locator.find(loc), field=field_name,
+                               suggestion=suggest(field_name, _siblings(loc))))
+            continue
+        if err["type"] == "missing":
+            out.append(Problem("missing-key", f"'{field_name}' is required", locator.find(loc[:-1]), field=field_name))
+            continue
+        if field_name in _CODE_BY_FIELD and isinstance(value, str):
+            code, choices = _CODE_BY_FIELD[field_name]
+            out.append(Problem(code, f"'{value}' is not a {field_name.rstrip('s').replace('_', ' ')} of vocabulary.yaml",
+                               locator.find(loc), field=field_name, value=value,
+                               allowed=f"see vocabulary.yaml '{'interventions' if field_name == 'shown_with' else field_name}'",
+                               suggestion=suggest(value, choices)))
+            continue
+        shown = value if isinstance(value, (str, int, float, bool)) or value is None else type(value).__name__
+        out.append(Problem("invalid-value", f"{field_name}: {err['msg']} (got {shown!r})", locator.find(loc),
+                           field=field_name, value=shown))
+    return out
+
+
+def _siblings(loc: tuple) -> list[str]:
+    from .rulefile import Citation, Conclusion, DeclinedItem
+
+    models = {"then": Conclusion, "evidence": Citation, "declined": DeclinedItem}
+    for key in reversed([p for p in loc[:-1] if isinstance(p, str)]):
+        if key in models:
+            return list(models[key].model_fields)
+    if "rules" in loc[:-1]:
+        return list(Rule.model_fields)
+    return list(RuleFile.model_fields)
+
+
+def _load_declined(root: Path) -> tuple[DeclinedFile | None, list[Problem]]:
+    path = root / DECLINED_FILE
+    if not path.is_file():
+        return None, []
+    try:
+        data, locator = load(path, display_path(path))
+        return DeclinedFile.model_validate(data), []
+    except YamlLoadError as exc:
+        return None, [exc.problem]
+    except ValidationError as exc:
+        return None, pydantic_problems(exc, locator)
+
+
+def _cross_check(rules: list[LoadedRule]) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, LoadedRule] = {}
+    for r in rules:
+        if r.id in seen:
+            first = seen[r.id].location("id")
+            problems.append(Problem("duplicate-id", f"rule id '{r.id}' is already used at {first}", r.location("id"),
+                                    field="id", value=r.id))
+        else:
+            seen[r.id] = r
+    for r in rules:
+        for j, other in enumerate(r.rule.overrides):
+            if other not in seen:
+                problems.append(Problem("unknown-rule", f"overrides '{other}', which is not a rule", r.location("overrides", j),
+                                        field="overrides", value=other, suggestion=suggest(other, seen)))
+            elif other == r.id:
+                problems.append(Problem("invalid-value", "a rule cannot override itself", r.location("overrides", j),
+                                        field="overrides", value=other))
+        kind = r.rule.then.kind
+        if kind == "caution" and not r.rule.then.interventions:
+            problems.append(Problem("caution-without-regimen", "a caution must name the interventions it travels with",
+                                    r.location("then", "interventions"), field="interventions"))
+        if kind == "clinical_trial" and not r.rule.then.trials and "registry number" not in r.rule.then.statement:
+            problems.append(Problem("trial-without-number", "a clinical_trial rule must give its registry number, or say in its statement that the review gives none",
+                                    r.location("then", "trials"), field="trials"))
+        if kind != "clinical_trial" and r.rule.then.trials:
+            problems.append(Problem("invalid-value", f"only clinical_trial conclusions carry trials (this one is {kind})",
+                                    r.location("then", "trials"), field="trials"))
+        if r.rule.fallback and kind not in ("out_of_scope", "insufficient_evidence", "refer_mdt"):
+            problems.append(Problem("invalid-value", f"a fallback rule must conclude out_of_scope, insufficient_evidence or refer_mdt, not {kind}",
+                                    r.location("fallback"), field="fallback"))
+    return problems

@@ -1,0 +1,192 @@
+"""Scenario files: a patient, what the review supports (expect), what it rules out (forbid), and why (quote).
+
+One loader and one runner, shared by `netguide scenarios` and the pytest plugin, so both judge a case alike.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import Location, PatientFactError, Problem, ScenarioError
+from .evaluation import evaluate
+from .results import Evaluation, Recommendation
+from .rulebook import Rulebook, pydantic_problems
+from .rulefile import InterventionCode, Kind, TrialNumber
+from .yamlsource import Locator, YamlLoadError, display_path, load
+
+NAME_PATTERN = r"^[a-z0-9_]+$"
+
+
+class Matcher(BaseModel):
+    """Matches a recommendation when every key given matches."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    rule: str | None = None
+    kind: Kind | None = None
+    interventions: list[InterventionCode] = Field(default_factory=list)
+    trials: list[TrialNumber] = Field(default_factory=list)
+
+    def matches(self, rec: Recommendation) -> bool:
+        return ((self.rule is None or rec.rule_id == self.rule)
+                and (self.kind is None or rec.kind == self.kind)
+                and set(self.interventions) <= set(rec.interventions)
+                and set(self.trials) <= set(rec.trials))
+
+    def describe(self) -> str:
+        parts = [f"rule={self.rule}" if self.rule else "", f"kind={self.kind}" if self.kind else "",
+                 f"interventions⊇{self.interventions}" if self.interventions else "",
+                 f"trials⊇{self.trials}" if self.trials else ""]
+        return "{" + ", ".join(p for p in parts if p) + "}"
+
+
+class ScenarioSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str | None = None
+    patient: dict[str, Any]
+    expect: list[Matcher] = Field(default_factory=list)
+    forbid: list[Matcher] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    findings: list[str] = Field(default_factory=list)
+    quote: str = Field(min_length=10)
+    covers: list[str] = Field(default_factory=list)
+    known_gap: str | None = None
+
+
+class ScenarioFileSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    format: int = Field(ge=1, le=1)
+    scenarios: list[ScenarioSpec] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    spec: ScenarioSpec
+    path: str
+    locator: Locator
+    index: int
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def location(self) -> Location:
+        return self.locator.find(("scenarios", self.index, "name"))
+
+    def where(self, *keys: Any) -> Location:
+        return self.locator.find(("scenarios", self.index) + keys)
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    evaluation: Evaluation | None
+    failures: list[tuple[Location, str]] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def load_scenario_file(path: Path | str) -> list[Scenario]:
+    """Load one scenario file; raise ScenarioError naming every problem at its line."""
+    shown = display_path(Path(path))
+    try:
+        data, locator = load(path, shown)
+    except YamlLoadError as exc:
+        raise ScenarioError([exc.problem]) from None
+    try:
+        spec = ScenarioFileSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(pydantic_problems(exc, locator)) from None
+    return [Scenario(s, shown, locator, i) for i, s in enumerate(spec.scenarios)]
+
+
+def load_scenarios(directory: Path | str = "scenarios") -> list[Scenario]:
+    """Every scenario of every *.yaml file in `directory`; names must be unique across files."""
+    problems: list[Problem] = []
+    out: list[Scenario] = []
+    for path in sorted(Path(directory).glob("*.yaml")):
+        try:
+            out += load_scenario_file(path)
+        except ScenarioError as exc:
+            problems += exc.problems
+    seen: dict[str, Scenario] = {}
+    for s in out:
+        if s.name in seen:
+            problems.append(Problem("duplicate-name", f"scenario '{s.name}' is already defined at {seen[s.name].location}",
+                                    s.location, field="name", value=s.name))
+        seen.setdefault(s.name, s)
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def run_scenario(scenario: Scenario, rulebook: Rulebook | Path | str | None = None) -> ScenarioResult:
+    """Evaluate the scenario's patient and compare the answer with its expectations."""
+    spec = scenario.spec
+    try:
+        ev = evaluate(spec.patient, rulebook)
+    except PatientFactError as exc:
+        return ScenarioResult(scenario, None, [(scenario.where("patient"), f"invalid patient: {p}") for p in exc.problems])
+    failures: list[tuple[Location, str]] = []
+    for i, m in enumerate(spec.expect):
+        if not any(m.matches(r) for r in ev.recommendations):
+            failures.append((scenario.where("expect", i), f"expected {m.describe()}, but no recommendation matches"))
+    for i, m in enumerate(spec.forbid):
+        hits = [r.rule_id for r in ev.recommendations if m.matches(r)]
+        if hits:
+            failures.append((scenario.where("forbid", i), f"forbidden {m.describe()}, but matched by {', '.join(hits)}"))
+    missing = {m.fact for m in ev.missing_facts}
+    for i, fact in enumerate(spec.missing):
+        if fact not in missing:
+            failures.append((scenario.where("missing", i), f"expected '{fact}' among missing facts "
+                             f"(got: {', '.join(sorted(missing)) or 'none'})"))
+    codes = {f.code for f in ev.findings}
+    for i, code in enumerate(spec.findings):
+        if code not in codes:
+            failures.append((scenario.where("findings", i), f"expected finding '{code}' (got: {', '.join(sorted(codes)) or 'none'})"))
+    return ScenarioResult(scenario, ev, failures)
+
+
+def render_result(result: ScenarioResult) -> str:
+    """A failing scenario as a clinician-readable report: where, what was expected, what came back, and why."""
+    s = result.scenario
+    lines = [f"{s.location}: scenario '{s.name}' failed"]
+    for loc, msg in result.failures:
+        lines.append(f"  {loc}: {msg}")
+    lines.append("  patient: " + ", ".join(f"{k}={v}" for k, v in s.spec.patient.items()))
+    if result.evaluation is not None:
+        lines.append("  got:")
+        for r in result.evaluation.recommendations:
+            extra = f" {list(r.interventions)}" if r.interventions else ""
+            extra += f" {list(r.trials)}" if r.trials else ""
+            lines.append(f"    {r.kind}{extra}  ({r.rule_id})")
+        if result.evaluation.missing_facts:
+            lines.append("  missing facts: " + ", ".join(m.fact for m in result.evaluation.missing_facts))
+    lines.append(f"  quote: \"{' '.join(s.spec.quote.split())}\"")
+    return "\n".join(lines)
+
+
+def select(scenarios: list[Scenario], keyword: str | None) -> list[Scenario]:
+    if not keyword:
+        return scenarios
+    return [s for s in scenarios if re.search(re.escape(keyword), s.name)]
+
+
+def scenario_quote_problems(directory: Path | str, source) -> list[Problem]:
+    """A problem for every scenario quote that is not verbatim in the review."""
+    if not Path(directory).is_dir():
+        return []
+    try:
+        scenarios = load_scenarios(directory)
+    except ScenarioError as exc:
+        return exc.problems
+    return [Problem("quote-not-verbatim", f"scenario '{s.name}': quote not found in {source.path}",
+                    s.where("quote"), field="quote", value=s.spec.quote)
+            for s in scenarios if not source.contains(s.spec.quote)]
