@@ -39,6 +39,13 @@ class Engine:
                 raise EngineError(f"durable_rules refused ruleset {rs.name}: {exc}") from None
             self._handles.append((handle, rs.rule_ids))
 
+    def close(self) -> None:
+        """Release the engine's rulesets (a process that compiles many rulebooks, e.g. mutation testing)."""
+        with self._lock:
+            for handle, _ in self._handles:
+                _dre.delete_ruleset(handle)
+            self._handles = []
+
     def fire(self, facts: dict) -> frozenset[str]:
         """The ids of every rule whose condition is TRUE for these known facts."""
         with self._lock:

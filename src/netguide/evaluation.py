@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 from . import conditions
 from .compiler import CompiledRulebook, compile_rulebook
@@ -43,30 +43,31 @@ class Runtime:
         return cls(book, compiled, Engine(compiled))
 
 
-_runtimes: dict[str, Runtime] = {}
+_default_books: dict[str, Rulebook] = {}
 _runtimes_lock = threading.Lock()
 
+RulebookLike = Union[Runtime, Rulebook, Path, str, None]
 
-def runtime_for(rulebook: Rulebook | Path | str | None = None) -> Runtime:
-    """The Runtime for a rulebook (default: the shipped rules), built on first use and then reused."""
+
+def runtime_for(rulebook: RulebookLike = None) -> Runtime:
+    """The Runtime for a rulebook: a Runtime as given; a Rulebook's own (built on first use); a rules folder
+    (default: the shipped rules) loaded once per process and then reused."""
+    if isinstance(rulebook, Runtime):
+        return rulebook
     with _runtimes_lock:
         if isinstance(rulebook, Rulebook):
             book = rulebook
         else:
-            key = f"dir:{Path(rulebook).resolve()}" if rulebook is not None else "dir:default"
-            if key in _runtimes:
-                return _runtimes[key]
-            book = load_rulebook(rulebook)
-        rt = _runtimes.get(book.version_string + str(book.directory))
-        if rt is None:
-            rt = Runtime.build(book)
-            _runtimes[book.version_string + str(book.directory)] = rt
-        if not isinstance(rulebook, Rulebook):
-            _runtimes[key] = rt
-        return rt
+            key = str(Path(rulebook).resolve()) if rulebook is not None else ""
+            if key not in _default_books:
+                _default_books[key] = load_rulebook(rulebook)
+            book = _default_books[key]
+        if book.runtime is None:
+            book.runtime = Runtime.build(book)
+        return book.runtime
 
 
-def evaluate(patient: Patient | dict[str, Any], rulebook: Rulebook | Path | str | None = None) -> Evaluation:
+def evaluate(patient: Patient | dict[str, Any], rulebook: RulebookLike = None) -> Evaluation:
     """Evaluate one patient's facts against the rulebook (default: the shipped rules).
 
     Raises PatientFactError (naming every invalid field) for invalid facts; never returns an empty answer.

@@ -67,6 +67,7 @@ class Rulebook:
     directory: Path
     declined: DeclinedFile | None = None
     files: list[str] = field(default_factory=list)
+    runtime: Any = field(default=None, repr=False, compare=False)  # the compiled engine, built on first use
 
     @cached_property
     def by_id(self) -> dict[str, LoadedRule]:

@@ -12,9 +12,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import Location, PatientFactError, Problem, ScenarioError
-from .evaluation import evaluate
+from .evaluation import RulebookLike, evaluate
 from .results import Evaluation, Recommendation
-from .rulebook import Rulebook, pydantic_problems
+from .rulebook import pydantic_problems
 from .rulefile import InterventionCode, Kind, TrialNumber
 from .yamlsource import Locator, YamlLoadError, display_path, load
 
@@ -127,7 +127,7 @@ def load_scenarios(directory: Path | str = "scenarios") -> list[Scenario]:
     return out
 
 
-def run_scenario(scenario: Scenario, rulebook: Rulebook | Path | str | None = None) -> ScenarioResult:
+def run_scenario(scenario: Scenario, rulebook: RulebookLike = None) -> ScenarioResult:
     """Evaluate the scenario's patient and compare the answer with its expectations."""
     spec = scenario.spec
     try:
