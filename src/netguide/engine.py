@@ -22,6 +22,7 @@ from .compiler import CompiledRulebook
 from .errors import EngineError
 
 SESSION_ID = "netguide"
+_ASSERTED, _NOTHING_MATCHED = 0, 1  # assert_fact result codes (rules.h: RULES_OK, ERR_EVENT_NOT_HANDLED)
 
 
 class Engine:
@@ -63,9 +64,14 @@ class Engine:
             result = _dre.assert_fact(handle, text)
         except _dre.error as exc:
             raise EngineError(f"durable_rules could not assert a patient: {exc}") from None
+        code, state = result[0], result[1]
+        if code not in (_ASSERTED, _NOTHING_MATCHED):
+            # 2 = "observed": a live fact with the same id hash. With one live fact at a time it cannot happen;
+            # if it does, the answer would silently miss this patient, so it is an error, never an empty answer.
+            _dre.retract_fact(handle, retract)
+            raise EngineError(f"durable_rules did not assert the patient (code {code})")
         names: list[str] = []
         try:
-            state = result[1]
             action = _dre.start_action_for_state(handle, state)
             while action:
                 message = json.loads(action[1] if isinstance(action, tuple) else action)

@@ -200,7 +200,8 @@ def pydantic_problems(exc: ValidationError, locator: Locator) -> list[Problem]:
             continue
         if field_name in _CODE_BY_FIELD and isinstance(value, str):
             code, choices = _CODE_BY_FIELD[field_name]
-            out.append(Problem(code, f"'{value}' is not a {field_name.rstrip('s').replace('_', ' ')} of vocabulary.yaml",
+            noun = {"kind": "a kind", "trials": "a trial"}.get(field_name, "an intervention code")
+            out.append(Problem(code, f"'{value}' is not {noun} of vocabulary.yaml",
                                locator.find(loc), field=field_name, value=value,
                                allowed=f"see vocabulary.yaml '{'interventions' if field_name == 'shown_with' else field_name}'",
                                suggestion=suggest(value, choices)))

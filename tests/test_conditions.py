@@ -1,0 +1,113 @@
+"""The condition language: parsing, three-valued (Kleene) truth, negation normal form and alternatives."""
+import pytest
+
+from netguide import conditions as c
+from netguide.conditions import UNKNOWN, evaluate3, parse_condition
+
+
+def cond(raw):
+    parsed, problems = parse_condition(raw)
+    assert problems == [], problems
+    return parsed
+
+
+@pytest.mark.parametrize("raw,facts,expected", [
+    ({"grade": "G3"}, {"grade": "G3"}, True),
+    ({"grade": "G3"}, {"grade": "G2"}, False),
+    ({"grade": "G3"}, {}, UNKNOWN),
+    ({"grade": ["G1", "G2"]}, {"grade": "G2"}, True),
+    ({"grade": {"not": "G3"}}, {}, UNKNOWN),
+    ({"grade": {"not": ["G1", "G2"]}}, {"grade": "G3"}, True),
+    ({"ki67_percent": {"above": 10}}, {"ki67_percent": 10}, False),
+    ({"ki67_percent": {"above": 10}}, {"ki67_percent": 10.000001}, True),
+    ({"ki67_percent": {"at_least": 20}}, {"ki67_percent": 20}, True),
+    ({"ki67_percent": {"below": 3}}, {"ki67_percent": 3}, False),
+    ({"ki67_percent": {"above": 3, "at_most": 20}}, {"ki67_percent": 20}, True),
+    ({"ecog_ps": {"at_least": 2}}, {"ecog_ps": 2}, True),
+    ({"bulky_disease": True}, {"bulky_disease": False}, False),
+    ({"prior_therapies": {"includes": "SSA"}}, {"prior_therapies": []}, False),
+    ({"prior_therapies": {"includes": ["SSA", "PRRT"]}}, {"prior_therapies": ["PRRT"]}, True),
+    ({"prior_therapies": {"excludes": "SSA"}}, {"prior_therapies": []}, True),
+    ({"prior_therapies": {"excludes": "SSA"}}, {}, UNKNOWN),
+    ({"sstr_imaging": {"known": False}}, {}, True),
+    ({"sstr_imaging": {"known": True}}, {}, False),
+    ({"prior_therapies": {"known": True}}, {"prior_therapies": []}, True),
+])
+def test_each_operator_on_known_and_absent_facts(raw, facts, expected):
+    """Each operator gives TRUE/FALSE on known facts and UNKNOWN on absent ones (except `known`)."""
+    assert evaluate3(cond(raw), facts)[0] is expected
+
+
+# Kleene's truth table, cell by cell: T = grade G3 (given G3), F = grade G3 (given G2), N = unknown (absent).
+T, F, N = {"grade": "G3"}, {"stage": "localized"}, {"progression": "stable"}
+FACTS = {"grade": "G3", "stage": "advanced"}  # progression absent
+
+
+@pytest.mark.parametrize("combo,expected", [
+    ({"all": [T, T]}, True), ({"all": [T, F]}, False), ({"all": [T, N]}, UNKNOWN),
+    ({"all": [F, N]}, False), ({"all": [N, N]}, UNKNOWN),
+    ({"any": [T, N]}, True), ({"any": [F, N]}, UNKNOWN), ({"any": [F, F]}, False), ({"any": [N, N]}, UNKNOWN),
+    ({"not": T}, False), ({"not": F}, True), ({"not": N}, UNKNOWN),
+])
+def test_three_valued_logic_cell_by_cell(combo, expected):
+    """false AND unknown = false, true OR unknown = true; otherwise unknown stays unknown."""
+    assert evaluate3(cond(combo), FACTS)[0] is expected
+
+
+def test_unknown_reports_only_the_facts_that_keep_it_unknown():
+    """A rule decided FALSE by a known fact waits on nothing; an UNKNOWN one waits on its absent facts."""
+    rule = cond({"grade": "G3", "sstr_imaging": "positive", "any": [{"bulky_disease": True}, {"symptomatic": True}]})
+    assert evaluate3(rule, {"grade": "G2"}) == (False, frozenset())
+    assert evaluate3(rule, {"grade": "G3", "bulky_disease": True}) == (UNKNOWN, frozenset({"sstr_imaging"}))
+    assert evaluate3(rule, {"grade": "G3"})[1] == {"sstr_imaging", "bulky_disease", "symptomatic"}
+
+
+def test_negation_normal_form_preserves_three_valued_truth():
+    """Pushing `not` down to the tests changes no truth value, on known or absent facts."""
+    raw = {"not": {"any": [{"grade": "G3"}, {"all": [{"ki67_percent": {"above": 10}}, {"prior_therapies": {"excludes": "SSA"}}]}]}}
+    parsed = cond(raw)
+    nnf = c.negation_normal_form(parsed)
+    assert not any(isinstance(n, c.Not) for n in _walk(nnf))
+    for facts in ({}, {"grade": "G3"}, {"grade": "G2"}, {"grade": "G2", "ki67_percent": 11, "prior_therapies": []},
+                  {"grade": "G2", "ki67_percent": 9}, {"ki67_percent": 11, "prior_therapies": ["SSA"]}):
+        assert evaluate3(parsed, facts)[0] is evaluate3(nnf, facts)[0]
+
+
+def _walk(node):
+    yield node
+    for child in getattr(node, "items", ()):
+        yield from _walk(child)
+    if isinstance(node, c.Not):
+        yield from _walk(node.item)
+
+
+def test_alternatives_count_the_engine_expansion():
+    """Lists of values are one alternative; each `any` branch multiplies."""
+    assert c.alternatives(cond({"grade": ["G1", "G2"], "primary_site": ["lung", "thymus"]})) == 1
+    assert c.alternatives(cond({"any": [{"grade": "G1"}, {"grade": "G2"}], "all": [{"any": [{"bulky_disease": True}, {"symptomatic": True}, {"stage": "advanced"}]}]})) == 6
+
+
+@pytest.mark.parametrize("raw,code", [
+    ({"ki_67": 3}, "unknown-fact"),
+    ({"grade": "G4"}, "unknown-value"),
+    ({"grade": {"above": 1}}, "invalid-operator"),
+    ({"ki67_percent": {"abov": 1}}, "invalid-operator"),
+    ({"ki67_percent": {"above": 120}}, "invalid-value"),
+    ({"ki67_percent": {"above": "10"}}, "invalid-value"),
+    ({"prior_therapies": "SSA"}, "invalid-operator"),
+    ({"prior_therapies": {"includes": "SSSA"}}, "unknown-intervention"),
+    ({"bulky_disease": "yes"}, "unknown-value"),
+    ({"any": []}, "invalid-condition"),
+    ({}, "invalid-condition"),
+    ({"grade": ["G1", "G1"]}, "duplicate-value"),
+])
+def test_each_mistake_in_a_condition_is_a_named_problem(raw, code):
+    """Unknown facts, values and codes, and operators that do not fit a fact's type, are reported."""
+    parsed, problems = parse_condition(raw)
+    assert parsed is None and [p.code for p in problems] == [code]
+
+
+def test_always_is_true_for_everyone():
+    """`when: always` (fallbacks only) is TRUE for any facts, including none."""
+    parsed, problems = parse_condition("always", ("rules", 0, "when"))
+    assert problems == [] and evaluate3(parsed, {})[0] is True

@@ -1,0 +1,228 @@
+"""The durable_rules adapter, one test per measured trap of shared/spec/durable-rules-notes.md.
+
+Tests marked 'trap' drive the raw C module to show the trap is real on this machine; the test beside each shows
+that netguide's adapter or compiler avoids it.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+from pathlib import Path
+
+import durable_rules_engine as raw  # tests may drive the raw engine to prove its traps; src/ may not
+import pytest
+
+from netguide import conditions
+from netguide.compiler import MAX_ALTERNATIVES_PER_RULESET, FactEncoder, compile_rulebook, field_hash, number_json
+from netguide.engine import SESSION_ID, Engine
+from netguide.errors import RulebookError
+from netguide.evaluation import Runtime, evaluate
+from netguide.rulebook import load_rulebook
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "netguide"
+BASIC = Path(__file__).parent / "data" / "rulebooks" / "basic"
+
+
+def _fire_raw(handle: int, fact: dict) -> list[str]:
+    code, state = raw.assert_fact(handle, json.dumps(fact))
+    names = []
+    action = raw.start_action_for_state(handle, state)
+    while action:
+        names.append(next(iter(json.loads(action[1] if isinstance(action, tuple) else action))))
+        action = raw.complete_and_start_action(handle, state)
+    raw.retract_fact(handle, json.dumps({"id": fact["id"], "sid": fact["sid"]}))
+    return names
+
+
+@pytest.fixture(scope="module")
+def basic() -> Runtime:
+    return Runtime.build(load_rulebook(BASIC))
+
+
+def test_only_the_engine_module_imports_durable():
+    """Exactly one module of the package imports durable_rules: the engine is behind one door."""
+    importers = sorted(p.name for p in SRC.glob("*.py")
+                       if re.search(r"^\s*(import|from)\s+durable", p.read_text(), re.M))
+    assert importers == ["engine.py"]
+
+
+def test_the_adapter_calls_the_c_module_never_the_host():
+    """The adapter uses durable_rules_engine directly: no Host, no durable.lang, so no timer threads."""
+    text = (SRC / "engine.py").read_text()
+    assert "import durable_rules_engine" in text
+    assert not re.search(r"durable\.(lang|engine)|\bHost\b|post\(|delete_state\(", text.split('"""', 2)[2])
+
+
+def test_evaluations_start_no_background_threads(basic):
+    """Evaluating leaves the thread count unchanged (the Host's timers would add threads)."""
+    before = threading.active_count()
+    for g in ("G1", "G2", "G3"):
+        evaluate({"grade": g}, basic)
+    assert threading.active_count() == before
+
+
+def test_one_persistent_session_holds_no_fact_after_an_evaluation(basic):
+    """Each patient's fact is retracted by id: after 3,000 evaluations the one session is empty."""
+    for i in range(3000):
+        evaluate({"grade": ("G1", "G2", "G3")[i % 3], "ki67_percent": i % 100}, basic)
+    for handle, _ in basic.engine._handles:
+        assert json.loads(raw.get_facts(handle, SESSION_ID)) == []
+
+
+def test_every_matching_rule_fires_not_only_the_first(basic):
+    """Patients are asserted as facts (not posted as events), so every matching rule fires."""
+    fired = basic.engine.fire({"grade": "G2", "ki67_percent": 11, "bulky_disease": True, "primary_site": "lung"})
+    assert fired >= {"features.site_thoracic", "features.ki67_over_10_g2", "features.general_no_chemo",
+                     "features.exception_bulky", "features.caution_captem"}
+
+
+def test_trap_an_or_that_matches_twice_fires_twice():
+    """trap: an `$or` whose two branches both hold fires its rule twice in the raw engine."""
+    h = raw.create_ruleset("trap_or", json.dumps({"r": {"all": [{"m": {"$and": [
+        {"t": "patient"}, {"$or": [{"g": "G2"}, {"b": 1}]}]}}]}}))
+    assert _fire_raw(h, {"id": "1", "sid": "0", "t": "patient", "g": "G2", "b": 1}) == ["r", "r"]
+
+
+def test_netguide_deduplicates_firings(basic):
+    """A rule whose `any` matches twice is reported once (firings are a set)."""
+    fired = basic.engine.fire({"ecog_ps": 3, "stage": "advanced"})  # both branches of features.sstr_unknown hold
+    assert "features.sstr_unknown" in fired and isinstance(fired, frozenset)
+
+
+def test_every_compiled_pattern_starts_with_the_patient_discriminator():
+    """A positive discriminator comes first in every pattern, so no rule can match the hidden state fact."""
+    compiled = compile_rulebook(load_rulebook(BASIC))
+    for rs in compiled.rulesets:
+        for rule in rs.definition.values():
+            pattern = rule["all"][0]["m"]
+            first = pattern["$and"][0] if "$and" in pattern else pattern
+            assert first == {"t": "patient"}
+
+
+def test_trap_a_comparison_on_a_missing_field_is_false_even_neq():
+    """trap: in the raw engine `$neq` on a missing field is false, and only `$nex` tests absence."""
+    h = raw.create_ruleset("trap_missing", json.dumps({
+        "neq": {"all": [{"m": {"$and": [{"t": "patient"}, {"$neq": {"g": "G3"}}]}}]},
+        "nex": {"all": [{"m": {"$and": [{"t": "patient"}, {"$nex": {"g": 1}}]}}]}}))
+    assert _fire_raw(h, {"id": "1", "sid": "0", "t": "patient"}) == ["nex"]
+
+
+def test_negated_tests_on_absent_facts_do_not_fire(basic):
+    """`not` on an absent fact is UNKNOWN, matching the engine's false-on-missing comparisons."""
+    book = load_rulebook(BASIC)
+    for facts in ({}, {"stage": "localized"}, {"stage": "advanced"}, {"ecog_ps": 1}):
+        expected = {r.id for r in book.rules if conditions.evaluate3(r.condition, facts)[0] is True}
+        assert basic.engine.fire(facts) == expected
+
+
+def test_trap_more_than_64_true_siblings_abort_a_patient():
+    """trap: 70 distinct sibling tests that all hold abort assert_fact with error 303."""
+    rules = {f"r{i}": {"all": [{"m": {"$and": [{"t": "patient"}, {"$gt": {"x": -i - 1}}]}}]} for i in range(70)}
+    h = raw.create_ruleset("trap_fanout", json.dumps(rules))
+    with pytest.raises(raw.error, match="303"):
+        raw.assert_fact(h, json.dumps({"id": "1", "sid": "0", "t": "patient", "x": 5}))
+
+
+def test_the_compiler_splits_rulebooks_to_keep_fan_out_small(tmp_path: Path):
+    """150 rules that all fire for one patient are split into rulesets of at most 63 alternatives, and all fire."""
+    rules = "".join(
+        f"  - id: many.r{i}\n    title: Rule number {i}\n    status: draft\n    when: {{ki67_percent: {{above: {i / 10}}}}}\n"
+        f"    then: {{kind: option, interventions: [CAPTEM], statement: Test statement number {i}.}}\n"
+        f"    evidence: [{{section: test, quote: A quote long enough to pass.}}]\n" for i in range(150))
+    rules += ("  - id: many.fallback\n    title: fallback\n    status: draft\n    when: always\n    fallback: true\n"
+              "    then: {kind: insufficient_evidence, statement: Test fallback statement.}\n"
+              "    evidence: [{section: test, quote: A quote long enough to pass.}]\n")
+    (tmp_path / "many.yaml").write_text("format: 1\narea: Many rules\nrules:\n" + rules)
+    (tmp_path / "rulebook.yaml").write_text('version: "t"\nfiles: [many.yaml]\n')
+    book = load_rulebook(tmp_path)
+    rt = Runtime.build(book)
+    assert all(rs.alternatives <= MAX_ALTERNATIVES_PER_RULESET for rs in rt.compiled.rulesets)
+    assert len(rt.compiled.rulesets) >= 3
+    assert rt.engine.fire({"ki67_percent": 99}) == {r.id for r in book.rules}
+
+
+def test_trap_numbers_with_an_exponent_are_rejected_by_the_engine():
+    """trap: the engine's JSON parser rejects 1e-05 (an exponent without a fraction)."""
+    h = raw.create_ruleset("trap_float", json.dumps({"r": {"all": [{"m": {"$and": [{"t": "patient"}, {"$gt": {"x": 0.5}}]}}]}}))
+    with pytest.raises(raw.error):
+        raw.assert_fact(h, '{"id":"1","sid":"0","t":"patient","x":1e-05}')
+
+
+@pytest.mark.parametrize("x", [1e-05, 1e-06, 0.000001, 99.999999, 20.000001, 1e-7, 0.0, 100.0, 3, 12.5])
+def test_numbers_are_written_without_exponents(x):
+    """Every number the adapter writes is plain decimal text the engine reads back exactly."""
+    text = number_json(x)
+    assert "e" not in text.lower() and float(text) == pytest.approx(round(x, 6), abs=0)
+
+
+def test_field_names_are_hashed_like_the_engine():
+    """field_hash is the engine's djb2: it reproduces the hashes hard-coded in the C source."""
+    assert field_hash("$lt") == 193419881 and field_hash("when") == 2090866807 and field_hash("$and") == 2087876700
+
+
+def test_colliding_field_names_are_refused_at_compile_time():
+    """Two engine field names with one hash ('Az' and 'BY') are reported when a rulebook is compiled."""
+    from netguide.compiler import _check_fields
+
+    class Colliding(FactEncoder):
+        def fields(self):
+            return ["id", "sid", "t", "Az", "BY"]
+
+    problems = _check_fields(Colliding())
+    assert [p.code for p in problems] == ["field-hash-collision"]
+
+
+def test_the_vocabulary_field_names_do_not_collide():
+    """The engine field names of the shipped vocabulary have distinct hashes (checked again at every compile)."""
+    names = FactEncoder().fields()
+    assert len({field_hash(n) for n in names}) == len(names)
+
+
+def test_a_rule_with_too_many_alternatives_is_refused(tmp_path: Path):
+    """An `any` expanding into 15 or more alternatives is reported at the rule's `when`, before the engine sees it."""
+    anys = ", ".join(f"{{ecog_ps: {i % 5}}}" for i in range(4))
+    (tmp_path / "wide.yaml").write_text(
+        "format: 1\narea: Wide\nrules:\n  - id: wide.r\n    title: A wide rule\n    status: draft\n"
+        f"    when: {{all: [{{any: [{anys}]}}, {{any: [{{grade: G1}}, {{grade: G2}}, {{grade: G3}}, {{stage: advanced}}]}}]}}\n"
+        "    then: {kind: option, interventions: [CAPTEM], statement: Test statement text.}\n"
+        "    evidence: [{section: test, quote: A quote long enough to pass.}]\n"
+        "  - id: wide.fallback\n    title: fallback\n    status: draft\n    when: always\n    fallback: true\n"
+        "    then: {kind: insufficient_evidence, statement: Test fallback statement.}\n"
+        "    evidence: [{section: test, quote: A quote long enough to pass.}]\n")
+    (tmp_path / "rulebook.yaml").write_text('version: "t"\nfiles: [wide.yaml]\n')
+    with pytest.raises(RulebookError) as exc:
+        compile_rulebook(load_rulebook(tmp_path))
+    assert "too-many-alternatives" in str(exc.value) and "wide.yaml:7" in str(exc.value)
+
+
+def test_eight_threads_get_the_answers_one_thread_gets(basic):
+    """The lock serialises assert-drain-retract: 8 threads at once agree with sequential evaluation."""
+    patients = [{"grade": g, "ki67_percent": k, "bulky_disease": b, "ecog_ps": e}
+                for g in ("G1", "G2", "G3") for k in (2, 10, 10.5, 25) for b in (True, False) for e in (0, 3)]
+    expected = [basic.engine.fire(p) for p in patients]
+    results: dict[int, list] = {}
+    errors: list[BaseException] = []
+
+    def work(t: int) -> None:
+        try:
+            results[t] = [basic.engine.fire(p) for _ in range(20) for p in patients]
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for got in results.values():
+        assert got == expected * 20
+
+
+def test_engine_close_releases_its_rulesets():
+    """close() deletes the engine's rulesets; the runtime is not used afterwards."""
+    eng = Engine(compile_rulebook(load_rulebook(BASIC)))
+    assert eng.fire({"grade": "G3"})
+    eng.close()
+    assert eng._handles == []

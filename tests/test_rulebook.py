@@ -1,0 +1,105 @@
+"""Loading and checking rule files: shipped rules are valid, each deliberate mistake is reported at its line."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from netguide.errors import RulebookError
+from netguide.rulebook import check_rulebook, load_rulebook
+from netguide.sourcetext import SourceText, check_quotes
+
+HERE = Path(__file__).parent
+REPO = HERE.parent
+INVALID = HERE / "data" / "invalid_rules"
+SOURCE = REPO.parent / "shared" / "source" / "zappi-2023-jcm-12-717.txt"
+
+
+def _expected(case: Path) -> tuple[int, int, str]:
+    header = (case / "bad.yaml").read_text().splitlines()[0]
+    m = re.match(r"# expect: (\d+):(\d+) ([a-z-]+)", header)
+    assert m, f"{case}/bad.yaml must start with '# expect: LINE:COL code'"
+    return int(m[1]), int(m[2]), m[3]
+
+
+def test_shipped_rules_load_with_no_problem():
+    """Every rule file clinicians sign loads with zero problems."""
+    book, problems = check_rulebook(REPO / "rules")
+    assert problems == [], "\n".join(map(str, problems))
+    assert book is not None and len(book.rules) > 0
+
+
+@pytest.mark.skipif(not SOURCE.is_file(), reason="the review's text is not beside the repository")
+def test_every_shipped_quote_is_verbatim_in_the_review():
+    """Every citation quote of the shipped rules appears verbatim in the review (hyphenation and whitespace aside)."""
+    book = load_rulebook(REPO / "rules")
+    assert check_quotes(book, SourceText.from_file(SOURCE)) == []
+
+
+@pytest.mark.parametrize("case", sorted(p for p in INVALID.iterdir() if p.is_dir()), ids=lambda p: p.name)
+def test_each_deliberate_mistake_is_reported_at_its_line(case: Path):
+    """Each broken fixture is reported with the code and the line:column its header names."""
+    line, col, code = _expected(case)
+    book, problems = check_rulebook(case)
+    if book is not None and SOURCE.is_file():
+        problems = check_quotes(book, SourceText.from_file(SOURCE))
+    found = [(p.location.line, p.location.column, p.code) for p in problems if p.location]
+    assert (line, col, code) in found, "\n".join(map(str, problems))
+    assert all(p.location.path.endswith("bad.yaml") for p in problems if p.code == code)
+
+
+def test_unknown_fact_comes_with_a_suggestion():
+    """A misspelt fact is named with the fact it most likely meant."""
+    _, problems = check_rulebook(INVALID / "unknown_fact")
+    assert [p.suggestion for p in problems if p.code == "unknown-fact"] == ["ki67_percent"]
+
+
+def test_load_rulebook_raises_with_every_problem():
+    """load_rulebook refuses a broken rulebook and the error lists the problem with its file:line."""
+    with pytest.raises(RulebookError) as exc:
+        load_rulebook(INVALID / "unknown_value")
+    assert "bad.yaml:9:19: unknown-value" in str(exc.value)
+
+
+def test_problems_from_several_files_are_all_reported(tmp_path: Path):
+    """Problems are collected across files, not stopped at the first."""
+    for name in ("unknown_fact", "unknown_kind"):
+        (tmp_path / f"{name}.yaml").write_text((INVALID / name / "bad.yaml").read_text().replace("bad.", f"{name}."))
+    (tmp_path / "rulebook.yaml").write_text('version: "t"\nfiles: [unknown_fact.yaml, unknown_kind.yaml]\n')
+    _, problems = check_rulebook(tmp_path)
+    assert {p.code for p in problems} >= {"unknown-fact", "unknown-kind"}
+    assert {Path(p.location.path).name for p in problems} == {"unknown_fact.yaml", "unknown_kind.yaml"}
+
+
+def test_an_unlisted_rule_file_is_a_problem(tmp_path: Path):
+    """A rule file not listed in rulebook.yaml is reported, so no file is silently ignored."""
+    src = HERE / "data" / "rulebooks" / "basic"
+    for p in src.iterdir():
+        (tmp_path / p.name).write_text(p.read_text())
+    (tmp_path / "extra.yaml").write_text("format: 1\n")
+    _, problems = check_rulebook(tmp_path)
+    assert [p.code for p in problems] == ["unlisted-file"]
+
+
+def test_a_rulebook_without_fallback_is_refused(tmp_path: Path):
+    """Without a `when: always` fallback some valid patient could get no answer: the loader refuses it."""
+    src = HERE / "data" / "rulebooks" / "basic"
+    (tmp_path / "rulebook.yaml").write_text((src / "rulebook.yaml").read_text())
+    text = (src / "features.yaml").read_text()
+    (tmp_path / "features.yaml").write_text(text[: text.index("  - id: features.fallback")])
+    _, problems = check_rulebook(tmp_path)
+    assert [p.code for p in problems] == ["no-fallback"]
+
+
+def test_version_carries_a_content_hash_that_follows_the_files(tmp_path: Path):
+    """rulebook_version changes when any rule file's content changes."""
+    src = HERE / "data" / "rulebooks" / "basic"
+    for p in src.iterdir():
+        (tmp_path / p.name).write_text(p.read_text())
+    before = load_rulebook(tmp_path).version_string
+    f = tmp_path / "features.yaml"
+    f.write_text(f.read_text().replace("Test statement for a list test.", "Test statement for a list test (edited)."))
+    after = load_rulebook(tmp_path).version_string
+    assert before.split("+")[0] == after.split("+")[0] == "test-1"
+    assert before != after
