@@ -21,6 +21,10 @@ class ScenarioMismatch(Exception):
         super().__init__(render_result(result))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("netguide_rules", "rules folder the scenarios run against (default: the shipped rules)", default="")
+
+
 def pytest_collect_file(parent: pytest.Collector, file_path: Path):
     if file_path.suffix == ".yaml" and file_path.parent.name == "scenarios" and file_path.name != "README.yaml":
         return ScenarioFile.from_parent(parent, path=file_path)
@@ -46,7 +50,8 @@ class ScenarioItem(pytest.Item):
         self.scenario = scenario
 
     def runtest(self) -> None:
-        result = run_scenario(self.scenario)
+        rules = self.config.getini("netguide_rules") or None
+        result = run_scenario(self.scenario, (self.config.rootpath / rules) if rules else None)
         if not result.passed:
             raise ScenarioMismatch(result)
 

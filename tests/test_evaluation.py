@@ -1,0 +1,124 @@
+"""evaluate(): the combination policy (exceptions, fallbacks, regimen-bound advice), order, missing facts, trace."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from netguide.errors import PatientFactError
+from netguide.evaluation import Runtime, evaluate
+from netguide.rulebook import load_rulebook
+
+BASIC = Path(__file__).parent / "data" / "rulebooks" / "basic"
+
+
+@pytest.fixture(scope="module")
+def rt() -> Runtime:
+    return Runtime.build(load_rulebook(BASIC))
+
+
+def ids(ev):
+    return [r.rule_id for r in ev.recommendations]
+
+
+def test_an_exception_withdraws_the_general_rule(rt):
+    """When the bulky exception fires, the general 'not recommended' is withdrawn, and the trace says by whom."""
+    ev = evaluate({"grade": "G2", "bulky_disease": True}, rt)
+    assert "features.exception_bulky" in ids(ev) and "features.general_no_chemo" not in ids(ev)
+    (step,) = [t for t in ev.trace if t.rule_id == "features.general_no_chemo"]
+    assert step.outcome == "overridden" and "features.exception_bulky" in step.detail
+
+
+def test_without_the_exception_the_general_rule_stands(rt):
+    """Bulky disease known to be absent: the general rule answers."""
+    assert "features.general_no_chemo" in ids(evaluate({"grade": "G2", "bulky_disease": False}, rt))
+
+
+def test_a_caution_travels_only_with_its_regimen(rt):
+    """The CAPTEM caution is shown when CAPTEM is proposed, or considered by the team, and not otherwise."""
+    assert "features.caution_captem" not in ids(evaluate({"grade": "G1"}, rt))
+    proposed = evaluate({"grade": "G2", "ki67_percent": 12}, rt)  # ki67_over_10_g2 prefers CAPTEM
+    assert "features.caution_captem" in ids(proposed)
+    considered = evaluate({"grade": "G1", "considered_therapies": ["CAPTEM"]}, rt)
+    assert "features.caution_captem" in ids(considered)
+    (step,) = [t for t in evaluate({"grade": "G1"}, rt).trace if t.rule_id == "features.caution_captem"]
+    assert step.outcome == "not_shown"
+
+
+def test_the_fallback_answers_only_when_nothing_else_does(rt):
+    """No rule applies: the fallback's insufficient_evidence; a rule applies: no fallback."""
+    assert [r.kind for r in evaluate({}, rt).recommendations] == ["insufficient_evidence"]
+    assert "features.fallback" not in ids(evaluate({"grade": "G3"}, rt))
+
+
+def test_a_hidden_caution_does_not_count_as_an_answer(rt):
+    """When the only firing rule is a caution that is not shown, the fallback still answers: never an empty list."""
+    ev = evaluate({"grade": "G3", "primary_site": "pancreas"}, rt)
+    assert ev.recommendations
+    only_caution = evaluate({"grade": "G1", "bulky_disease": True, "ki67_percent": 2}, rt)
+    assert only_caution.recommendations
+
+
+def test_recommendations_are_ordered_by_kind_then_rulebook_order(rt):
+    """Preferred before options before cautions; rules of one kind in file order."""
+    ev = evaluate({"grade": "G2", "ki67_percent": 11, "bulky_disease": True, "primary_site": "lung"}, rt)
+    assert ids(ev) == ["features.ki67_over_10_g2", "features.site_thoracic", "features.exception_bulky",
+                       "features.caution_captem"]
+
+
+def test_missing_facts_name_the_rules_that_wait_on_them(rt):
+    """An absent fact that would decide a rule is listed with that rule; known facts are never listed."""
+    ev = evaluate({"grade": "G2"}, rt)
+    missing = {m.fact: m.rules for m in ev.missing_facts}
+    assert "features.ki67_over_10_g2" in missing["ki67_percent"]
+    assert "features.exception_bulky" in missing["bulky_disease"]
+    assert "grade" not in missing
+    assert all(m.fact not in {"grade"} for m in ev.missing_facts)
+
+
+def test_a_rule_already_decided_false_waits_on_nothing(rt):
+    """grade G1 rules out the Ki-67 rule for G2, so Ki-67 is not asked for it."""
+    ev = evaluate({"grade": "G1"}, rt)
+    assert all("features.ki67_over_10_g2" not in m.rules for m in ev.missing_facts)
+
+
+def test_the_trace_shows_each_fired_rule_with_its_facts_and_location(rt):
+    """Each fired rule appears in the trace with the facts it tested, its condition and its file:line."""
+    ev = evaluate({"grade": "G2", "ki67_percent": 11, "primary_site": "pancreas"}, rt)
+    step = next(t for t in ev.trace if t.rule_id == "features.ki67_over_10_g2")
+    assert step.facts == {"grade": "G2", "ki67_percent": 11}
+    assert step.condition == "grade = G2 and ki67_percent > 10"
+    assert step.location.endswith("features.yaml:16:5")
+
+
+def test_to_dict_is_plain_json_with_the_contract_fields(rt):
+    """to_dict() gives JSON-ready data with every contract field."""
+    d = evaluate({"grade": "G3"}, rt).to_dict()
+    json.dumps(d)
+    assert set(d) >= {"recommendations", "missing_facts", "findings", "rulebook_version"}
+    rec = d["recommendations"][0]
+    assert set(rec) >= {"rule_id", "kind", "interventions", "trials", "statement", "citations"}
+    assert set(rec["citations"][0]) >= {"section", "quote", "references"}
+    assert d["rulebook_version"].startswith("test-1+")
+
+
+def test_findings_are_returned_not_raised(rt):
+    """A G3 grade with Ki-67 5 % is evaluated as given and flagged."""
+    ev = evaluate({"grade": "G3", "ki67_percent": 5}, rt)
+    assert ev.recommendations and [f.code for f in ev.findings] == ["grade-ki67-mismatch"]
+
+
+def test_invalid_facts_raise_a_patient_fact_error_naming_each_field(rt):
+    """Invalid input is refused before the engine sees it, with every bad field named."""
+    with pytest.raises(PatientFactError) as exc:
+        evaluate({"grade": "G4", "ecog_ps": -1}, rt)
+    assert {p.field for p in exc.value.problems} == {"grade", "ecog_ps"}
+
+
+def test_a_patient_object_and_a_dict_give_the_same_answer(rt):
+    """evaluate accepts a Patient or a plain dict alike."""
+    from netguide import Patient
+
+    facts = {"grade": "G2", "ki67_percent": 11}
+    assert evaluate(Patient(**facts), rt) == evaluate(facts, rt)
