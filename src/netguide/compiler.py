@@ -26,7 +26,7 @@ from . import conditions
 from .conditions import All, AnyOf, Condition, Test
 from .errors import Problem, RulebookError
 from .rulebook import LoadedRule, Rulebook
-from .vocabulary import BOOL, FACTS, LIST
+from .vocabulary import BOOL, FACTS, LIST, NUMBER
 
 DISCRIMINATOR = ("t", "patient")
 RESERVED_FIELDS = ("id", "sid", "t")
@@ -65,6 +65,9 @@ def number_json(x: float | int) -> str:
     return text + "0" if text.endswith(".") else text
 
 
+_NUMBER_FACTS = tuple(name for name, spec in FACTS.items() if spec.type == NUMBER)
+
+
 def _membership_field(fact: str, values: frozenset) -> str:
     digest = hashlib.sha1("|".join(sorted(map(str, values))).encode()).hexdigest()[:8]
     return f"{fact}__in_{digest}"
@@ -93,34 +96,46 @@ class FactEncoder:
             names += [f"{fact}__has_{c}" for c in sorted(codes)]
         return names
 
+    def __post_init__(self) -> None:
+        self._by_fact: dict[str, list[Membership]] | None = None
+
+    def _memberships_by_fact(self) -> dict[str, list[Membership]]:
+        if self._by_fact is None:
+            by_fact: dict[str, list[Membership]] = {}
+            for m in self.memberships.values():
+                by_fact.setdefault(m.fact, []).append(m)
+            self._by_fact = by_fact
+        return self._by_fact
+
     def encode(self, facts: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        by_fact = self._memberships_by_fact()
         for name, value in facts.items():
-            spec = FACTS[name]
-            if spec.type == LIST:
+            kind = FACTS[name].type
+            if kind == LIST:
                 out[f"{name}__count"] = len(value)
                 for code in self.list_codes.get(name, ()):
                     out[f"{name}__has_{code}"] = 1 if code in value else 0
-            elif spec.type == BOOL:
+                continue
+            if kind == BOOL:
                 out[name] = 1 if value else 0
-            elif isinstance(value, (int, float)):
+            elif type(value) is float:
                 out[name] = engine_number(value)
             else:
                 out[name] = value
-        for fname, m in self.memberships.items():
-            if m.fact in facts:
-                out[fname] = 1 if facts[m.fact] in m.values else 0
+            for m in by_fact.get(name, ()):
+                out[m.field] = 1 if value in m.values else 0
         return out
 
     def to_json(self, fact_id: str, sid: str, facts: dict[str, Any]) -> str:
         """The engine fact as JSON text, numbers written without exponents."""
-        parts = [f'"id":{json.dumps(fact_id)}', f'"sid":{json.dumps(sid)}', f'"{DISCRIMINATOR[0]}":"{DISCRIMINATOR[1]}"']
-        for k, v in self.encode(facts).items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                parts.append(f"{json.dumps(k)}:{json.dumps(v)}")
-            else:
-                parts.append(f"{json.dumps(k)}:{number_json(v)}")
-        return "{" + ",".join(parts) + "}"
+        fields = self.encode(facts)
+        record = {"id": fact_id, "sid": sid, DISCRIMINATOR[0]: DISCRIMINATOR[1], **fields}
+        if any(0 < abs(fields[n]) < 1e-4 for n in _NUMBER_FACTS if type(fields.get(n)) is float):
+            # json.dumps would write 1e-05, which the engine's parser rejects: write such numbers by hand
+            parts = [f"{json.dumps(k)}:{number_json(v) if type(v) is float else json.dumps(v)}" for k, v in record.items()]
+            return "{" + ",".join(parts) + "}"
+        return json.dumps(record, separators=(",", ":"))
 
 
 @dataclass(frozen=True)

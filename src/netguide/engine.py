@@ -25,6 +25,16 @@ SESSION_ID = "netguide"
 _ASSERTED, _NOTHING_MATCHED = 0, 1  # assert_fact result codes (rules.h: RULES_OK, ERR_EVENT_NOT_HANDLED)
 
 
+def _rule_name(message: str) -> str:
+    """The first key of an action message {"<rule name>": {"m": <the whole fact>}}, without parsing the fact.
+
+    Rule names are netguide's own (letters, digits, underscores), so the key has no escapes.
+    """
+    if not message.startswith('{"'):
+        raise EngineError(f"unexpected action message from durable_rules: {message[:80]!r}")
+    return message[2:message.index('"', 2)]
+
+
 class Engine:
     """Fires a compiled rulebook for one patient fact at a time; safe to share between threads."""
 
@@ -74,8 +84,7 @@ class Engine:
         try:
             action = _dre.start_action_for_state(handle, state)
             while action:
-                message = json.loads(action[1] if isinstance(action, tuple) else action)
-                names.append(next(iter(message)))
+                names.append(_rule_name(action[1] if isinstance(action, tuple) else action))
                 action = _dre.complete_and_start_action(handle, state)
         finally:
             try:

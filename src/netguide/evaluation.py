@@ -22,7 +22,7 @@ from .compiler import CompiledRulebook, compile_rulebook
 from .consistency import check_consistency
 from .engine import Engine
 from .patient import Patient, parse_patient
-from .results import Citation, Evaluation, MissingFact, Recommendation, TraceStep
+from .results import Evaluation, MissingFact, TraceStep
 from .rulebook import LoadedRule, Rulebook, load_rulebook
 from .vocabulary import FACTS, KIND_ORDER, PROPOSING_KINDS
 
@@ -105,12 +105,12 @@ def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str]) -> Ev
         elif r.id in shown:
             outcome[r.id] = ("shown", "")
         else:
-            outcome[r.id] = ("not_shown", "shown only with " + ", ".join(sorted(_gate(r)))
+            outcome[r.id] = ("not_shown", "shown only with " + ", ".join(sorted(r.gate))
                              + ", which this answer neither proposes nor lists as considered")
 
     recs = sorted((r for r in live if r.id in shown), key=lambda r: (_KIND_RANK[r.rule.then.kind], r.index))
     return Evaluation(
-        recommendations=tuple(_recommendation(r) for r in recs),
+        recommendations=tuple(r.recommendation for r in recs),
         missing_facts=_missing(book, facts, fired),
         findings=check_consistency(facts),
         rulebook_version=book.version_string,
@@ -126,7 +126,7 @@ def _shown(live: list[LoadedRule], considered: set[str]) -> set[str]:
     while changed:  # monotone: showing a rule only ever adds proposals, so this ends
         changed = False
         for r in live:
-            gate = _gate(r)
+            gate = r.gate
             if r.rule.fallback or r.id in shown or (gate and not gate & (proposed | considered)):
                 continue
             shown.add(r.id)
@@ -134,21 +134,6 @@ def _shown(live: list[LoadedRule], considered: set[str]) -> set[str]:
             if r.rule.then.kind in PROPOSING_KINDS:
                 proposed.update(r.rule.then.interventions)
     return shown
-
-
-def _gate(r: LoadedRule) -> frozenset[str]:
-    gate = set(r.rule.shown_with)
-    if r.rule.then.kind == "caution":
-        gate |= set(r.rule.then.interventions)
-    return frozenset(gate)
-
-
-def _recommendation(r: LoadedRule) -> Recommendation:
-    then = r.rule.then
-    cites = tuple(Citation(c.section, " ".join(c.quote.split()), tuple(c.references), c.figures)
-                  for c in r.rule.evidence)
-    return Recommendation(r.id, then.kind, tuple(then.interventions), tuple(then.trials), " ".join(then.statement.split()),
-                          cites, r.rule.title)
 
 
 def _missing(book: Rulebook, facts: dict[str, Any], fired: frozenset[str]) -> tuple[MissingFact, ...]:
@@ -166,4 +151,4 @@ def _missing(book: Rulebook, facts: dict[str, Any], fired: frozenset[str]) -> tu
 
 def _trace(r: LoadedRule, facts: dict[str, Any], outcome: str, detail: str) -> TraceStep:
     used = {f: facts[f] for f in sorted(r.facts) if f in facts}
-    return TraceStep(r.id, outcome, used, conditions.describe(r.condition), str(r.location()), detail)
+    return TraceStep(r.id, outcome, used, r.condition_text, r.where, detail)

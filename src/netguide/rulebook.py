@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from . import conditions
 from .conditions import Condition
 from .errors import Location, Problem, RulebookError
+from .results import Citation, Recommendation
 from .rulefile import DeclinedFile, Rule, RuleFile
 from .suggestions import suggest
 from .vocabulary import INTERVENTIONS, KINDS, TRIALS
@@ -45,12 +46,38 @@ class LoadedRule:
     index: int  # position in the rulebook, for a stable order
     index_in_file: int
 
-    @property
+    @cached_property
     def id(self) -> str:
         return self.rule.id
 
     def location(self, *keys: Any) -> Location:
         return self.locator.find(("rules", self.index_in_file) + keys)
+
+    @cached_property
+    def where(self) -> str:
+        """file:line:column of the rule, as traces show it."""
+        return str(self.location())
+
+    @cached_property
+    def condition_text(self) -> str:
+        return conditions.describe(self.condition)
+
+    @cached_property
+    def gate(self) -> frozenset[str]:
+        """Interventions the conclusion is shown with (empty: always shown); a caution's include its own."""
+        gate = set(self.rule.shown_with)
+        if self.rule.then.kind == "caution":
+            gate |= set(self.rule.then.interventions)
+        return frozenset(gate)
+
+    @cached_property
+    def recommendation(self) -> Recommendation:
+        """The recommendation this rule gives whenever it is shown (it depends on the rule alone)."""
+        then = self.rule.then
+        cites = tuple(Citation(c.section, " ".join(c.quote.split()), tuple(c.references), c.figures)
+                      for c in self.rule.evidence)
+        return Recommendation(self.id, then.kind, tuple(then.interventions), tuple(then.trials),
+                              " ".join(then.statement.split()), cites, self.rule.title)
 
     @cached_property
     def facts(self) -> frozenset[str]:
