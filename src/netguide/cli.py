@@ -6,6 +6,7 @@ An unexpected error prints one line (the traceback only with --debug).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import traceback
@@ -184,6 +185,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "schema": cmd_schema,
 }
 
+# Commands that live in their own module: name -> (module, help). Each module has add_arguments() and run().
+TOOL_COMMANDS = {
+    "coverage": ("coverage", "review-inventory items -> rules -> scenarios; fails when anything is uncovered"),
+}
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="netguide", description=__doc__.splitlines()[0])
@@ -214,6 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", help="rules folder (default: the shipped rules)")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
+    for name, (module, help_text) in TOOL_COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        importlib.import_module(f"netguide.{module}").add_arguments(p)
+
     p = sub.add_parser("schema", help="print a JSON Schema (for editors) of rule files, patients or scenario files")
     p.add_argument("what", choices=("rules", "patient", "scenarios"))
     return parser
@@ -229,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         return EXIT_USAGE
     try:
+        if args.command in TOOL_COMMANDS:
+            return importlib.import_module(f"netguide.{TOOL_COMMANDS[args.command][0]}").run(args)
         return COMMANDS[args.command](args)
     except UsageError as exc:
         print(f"netguide {args.command}: error: {exc}", file=sys.stderr)
