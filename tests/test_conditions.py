@@ -111,3 +111,27 @@ def test_always_is_true_for_everyone():
     """`when: always` (fallbacks only) is TRUE for any facts, including none."""
     parsed, problems = parse_condition("always", ("rules", 0, "when"))
     assert problems == [] and evaluate3(parsed, {})[0] is True
+
+
+def test_the_rule_index_never_drops_a_condition_that_is_not_false():
+    """RuleIndex.candidates keeps every condition that is TRUE or UNKNOWN; only FALSE ones may be left out."""
+    import itertools
+
+    conds = [cond(r) for r in (
+        {"grade": "G3", "primary_site": ["pancreas", "lung"]},
+        {"all": [{"grade": ["G1", "G2"]}, {"bulky_disease": True}]},
+        {"any": [{"grade": "G3"}, {"stage": "advanced"}]},
+        {"not": {"grade": "G3"}},
+        {"grade": "G2", "grade_": None} if False else {"grade": "G2", "ki67_percent": {"above": 10}},
+        {"sstr_imaging": {"known": False}, "stage": "advanced"},
+    )]
+    index = c.RuleIndex(conds)
+    values = {"grade": [None, "G1", "G2", "G3"], "primary_site": [None, "pancreas", "colorectal"],
+              "bulky_disease": [None, True, False], "stage": [None, "advanced", "localized"],
+              "ki67_percent": [None, 10, 11], "sstr_imaging": [None, "positive"]}
+    for combo in itertools.product(*values.values()):
+        facts = {k: v for k, v in zip(values, combo) if v is not None}
+        kept = index.candidates(facts)
+        for i, cd in enumerate(conds):
+            if i not in kept:
+                assert evaluate3(cd, facts)[0] is False, (i, facts)

@@ -366,3 +366,43 @@ def describe(cond: Condition) -> str:
     joiner = " and " if isinstance(cond, All) else " or "
     parts = [describe(i) if isinstance(i, Test) else f"({describe(i)})" for i in cond.items]
     return joiner.join(parts)
+
+
+def top_level_tests(cond: Condition) -> list[Test]:
+    """The tests every patient must pass for the condition to hold: the top-level conjunction's own tests."""
+    if isinstance(cond, Test):
+        return [cond]
+    if isinstance(cond, All):
+        return [t for item in cond.items for t in top_level_tests(item)]
+    return []
+
+
+class RuleIndex:
+    """Which conditions a patient's known enum and boolean facts still allow, by set intersection.
+
+    A condition whose top-level test on a known fact fails is FALSE whatever else is known or not; the index finds
+    the others without evaluating anything, so three-valued evaluation runs only where it can matter.
+    """
+
+    def __init__(self, conds: list[Condition]):
+        self.everything = frozenset(range(len(conds)))
+        allowed_by_fact: dict[str, dict[int, frozenset]] = {}
+        for i, cond in enumerate(conds):
+            for t in top_level_tests(cond):
+                if t.op in ("eq", "in") and FACTS[t.fact].type in (ENUM, BOOL):
+                    allowed = t.value if t.op == "in" else frozenset([t.value])
+                    per_rule = allowed_by_fact.setdefault(t.fact, {})
+                    per_rule[i] = per_rule[i] & allowed if i in per_rule else allowed
+        self._index: dict[str, dict[Any, frozenset[int]]] = {}
+        for fact, per_rule in allowed_by_fact.items():
+            values = FACTS[fact].values if FACTS[fact].type == ENUM else (True, False)
+            unconstrained = self.everything - per_rule.keys()
+            self._index[fact] = {v: unconstrained | {i for i, a in per_rule.items() if v in a} for v in values}
+
+    def candidates(self, facts: dict[str, Any]) -> frozenset[int]:
+        """Indices of the conditions not already made FALSE by a known fact's top-level test."""
+        out = self.everything
+        for fact, by_value in self._index.items():
+            if fact in facts:
+                out = out & by_value[facts[fact]]
+        return out

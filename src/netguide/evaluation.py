@@ -138,8 +138,10 @@ def _shown(live: list[LoadedRule], considered: set[str]) -> set[str]:
 
 def _missing(book: Rulebook, facts: dict[str, Any], fired: frozenset[str]) -> tuple[MissingFact, ...]:
     waiting: dict[str, list[str]] = {}
-    for r in book.rules:
-        if r.id in fired or r.rule.fallback or r.facts <= facts.keys():
+    known = facts.keys()
+    for i in sorted(book.index.candidates(facts)):
+        r = book.rules[i]
+        if r.id in fired or r.rule.fallback or r.facts <= known:
             continue  # fired, a fallback, or fully decided by known facts
         value, waits_on = conditions.evaluate3(r.condition, facts)
         if value is conditions.UNKNOWN:

@@ -100,6 +100,11 @@ class Rulebook:
     def by_id(self) -> dict[str, LoadedRule]:
         return {r.id: r for r in self.rules}
 
+    @cached_property
+    def index(self) -> conditions.RuleIndex:
+        """The rules (by position) that a patient's known facts still allow; see conditions.RuleIndex."""
+        return conditions.RuleIndex([r.condition for r in self.rules])
+
     @property
     def version_string(self) -> str:
         return f"{self.version}+{self.content_hash}"
