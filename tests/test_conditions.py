@@ -122,7 +122,7 @@ def test_the_rule_index_never_drops_a_condition_that_is_not_false():
         {"all": [{"grade": ["G1", "G2"]}, {"bulky_disease": True}]},
         {"any": [{"grade": "G3"}, {"stage": "advanced"}]},
         {"not": {"grade": "G3"}},
-        {"grade": "G2", "grade_": None} if False else {"grade": "G2", "ki67_percent": {"above": 10}},
+        {"grade": "G2", "ki67_percent": {"above": 10}},
         {"sstr_imaging": {"known": False}, "stage": "advanced"},
     )]
     index = c.RuleIndex(conds)
