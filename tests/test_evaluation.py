@@ -122,3 +122,17 @@ def test_a_patient_object_and_a_dict_give_the_same_answer(rt):
 
     facts = {"grade": "G2", "ki67_percent": 11}
     assert evaluate(Patient(**facts), rt) == evaluate(facts, rt)
+
+
+def test_a_gated_rule_asks_for_facts_only_when_its_regimen_is_offered(tmp_path):
+    """A caution that waits on a fact asks for it only when its regimen is proposed or considered."""
+    text = (BASIC / "features.yaml").read_text().replace(
+        "  - id: features.caution_captem\n    title: A caution that travels with CAPTEM\n    status: draft\n    when: {grade: [G1, G2, G3]}",
+        "  - id: features.caution_captem\n    title: A caution that travels with CAPTEM\n    status: draft\n    when: {grade: [G1, G2, G3], renal_impairment: true}")
+    (tmp_path / "features.yaml").write_text(text)
+    (tmp_path / "rulebook.yaml").write_text((BASIC / "rulebook.yaml").read_text())
+    book = load_rulebook(tmp_path)
+    not_offered = evaluate({"grade": "G1"}, book)
+    assert "renal_impairment" not in {m.fact for m in not_offered.missing_facts}
+    offered = evaluate({"grade": "G1", "considered_therapies": ["CAPTEM"]}, book)
+    assert {m.fact: m.rules for m in offered.missing_facts}["renal_impairment"] == ("features.caution_captem",)

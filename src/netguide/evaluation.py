@@ -111,7 +111,7 @@ def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str]) -> Ev
     recs = sorted((r for r in live if r.id in shown), key=lambda r: (_KIND_RANK[r.rule.then.kind], r.index))
     return Evaluation(
         recommendations=tuple(r.recommendation for r in recs),
-        missing_facts=_missing(book, facts, fired),
+        missing_facts=_missing(book, facts, fired, _offered(recs, facts)),
         findings=check_consistency(facts),
         rulebook_version=book.version_string,
         trace=tuple(_trace(r, facts, *outcome[r.id]) for r in firing),
@@ -136,13 +136,26 @@ def _shown(live: list[LoadedRule], considered: set[str]) -> set[str]:
     return shown
 
 
-def _missing(book: Rulebook, facts: dict[str, Any], fired: frozenset[str]) -> tuple[MissingFact, ...]:
+def _offered(shown: list[LoadedRule], facts: dict[str, Any]) -> frozenset[str]:
+    """Interventions this answer puts forward, or the team considers: what opens a gated rule."""
+    out = set(facts.get("considered_therapies") or ())
+    for r in shown:
+        if r.rule.then.kind in PROPOSING_KINDS:
+            out.update(r.rule.then.interventions)
+    return frozenset(out)
+
+
+def _missing(book: Rulebook, facts: dict[str, Any], fired: frozenset[str],
+             offered: frozenset[str]) -> tuple[MissingFact, ...]:
+    """Absent facts behind rules whose condition is UNKNOWN. A rule shown only with certain interventions
+    (a caution, `shown_with`) counts only when one of them is offered: a regimen's caution asks for no fact
+    while the regimen is not on the table."""
     waiting: dict[str, list[str]] = {}
     known = facts.keys()
     for i in sorted(book.index.candidates(facts)):
         r = book.rules[i]
-        if r.id in fired or r.rule.fallback or r.facts <= known:
-            continue  # fired, a fallback, or fully decided by known facts
+        if r.id in fired or r.rule.fallback or r.facts <= known or (r.gate and not r.gate & offered):
+            continue  # fired, a fallback, fully decided by known facts, or its regimen is not on the table
         value, waits_on = conditions.evaluate3(r.condition, facts)
         if value is conditions.UNKNOWN:
             for fact in waits_on:
