@@ -81,12 +81,6 @@ def _walk(node):
         yield from _walk(node.item)
 
 
-def test_alternatives_count_the_engine_expansion():
-    """Lists of values are one alternative; each `any` branch multiplies."""
-    assert c.alternatives(cond({"grade": ["G1", "G2"], "primary_site": ["lung", "thymus"]})) == 1
-    assert c.alternatives(cond({"any": [{"grade": "G1"}, {"grade": "G2"}], "all": [{"any": [{"bulky_disease": True}, {"symptomatic": True}, {"stage": "advanced"}]}]})) == 6
-
-
 @pytest.mark.parametrize("raw,code", [
     ({"ki_67": 3}, "unknown-fact"),
     ({"grade": "G4"}, "unknown-value"),

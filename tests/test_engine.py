@@ -226,3 +226,36 @@ def test_engine_close_releases_its_rulesets():
     assert eng.fire({"grade": "G3"})
     eng.close()
     assert eng._handles == []
+
+
+def test_alternatives_count_the_engine_expansion():
+    """Lists of values and 'includes any of' are one alternative each; each other `any` branch multiplies."""
+    from netguide.compiler import engine_alternatives
+
+    def alts(raw):
+        parsed, problems = conditions.parse_condition(raw)
+        assert not problems
+        return engine_alternatives(conditions.negation_normal_form(parsed))
+
+    assert alts({"grade": ["G1", "G2"], "primary_site": ["lung", "thymus"]}) == 1
+    assert alts({"failed_therapies": {"includes": ["SSA", "PRRT", "EVEROLIMUS", "SUNITINIB"]}}) == 1
+    assert alts({"failed_therapies": {"excludes": ["SSA", "PRRT"]}}) == 1
+    assert alts({"any": [{"grade": "G1"}, {"grade": "G2"}],
+                 "all": [{"any": [{"bulky_disease": True}, {"symptomatic": True}, {"stage": "advanced"}]}]}) == 6
+
+
+@pytest.mark.parametrize("failed,fires", [(["SSA"], True), (["PRRT"], True), (["SUNITINIB", "CAPTEM"], True),
+                                          (["CAPTEM"], False), ([], False)])
+def test_includes_any_of_a_list_fires_on_each_code(tmp_path: Path, failed, fires):
+    """'includes any of' compiled to one precomputed field fires for each listed code and for no other."""
+    (tmp_path / "g.yaml").write_text(
+        "format: 1\narea: Groups\nrules:\n  - id: g.after_failure\n    title: After failure\n    status: draft\n"
+        "    when: {failed_therapies: {includes: [SSA, PRRT, EVEROLIMUS, SUNITINIB]}}\n"
+        "    then: {kind: option, interventions: [CAPTEM], statement: Test statement text.}\n"
+        "    evidence: [{section: test, quote: A quote long enough to pass.}]\n"
+        "  - id: g.fallback\n    title: fallback\n    status: draft\n    when: always\n    fallback: true\n"
+        "    then: {kind: insufficient_evidence, statement: Test fallback statement.}\n"
+        "    evidence: [{section: test, quote: A quote long enough to pass.}]\n")
+    (tmp_path / "rulebook.yaml").write_text('version: "t"\nfiles: [g.yaml]\n')
+    rt = Runtime.build(load_rulebook(tmp_path))
+    assert ("g.after_failure" in rt.engine.fire({"failed_therapies": failed})) is fires

@@ -68,9 +68,42 @@ def number_json(x: float | int) -> str:
 _NUMBER_FACTS = tuple(name for name, spec in FACTS.items() if spec.type == NUMBER)
 
 
+def _digest(values) -> str:
+    return hashlib.sha1("|".join(sorted(map(str, values))).encode()).hexdigest()[:8]
+
+
 def _membership_field(fact: str, values: frozenset) -> str:
-    digest = hashlib.sha1("|".join(sorted(map(str, values))).encode()).hexdigest()[:8]
-    return f"{fact}__in_{digest}"
+    return f"{fact}__in_{_digest(values)}"
+
+
+def _code_group(cond: Condition) -> tuple[str, frozenset, bool] | None:
+    """'includes any of [codes]' (an `any` of `has` tests on one list fact), or its negation 'excludes all of'
+    (an `all` of `lacks` tests): one precomputed field instead of one engine alternative per code."""
+    items = getattr(cond, "items", ())
+    if len(items) < 2 or not all(isinstance(t, Test) for t in items):
+        return None
+    facts = {t.fact for t in items}
+    ops = {t.op for t in items}
+    if len(facts) != 1 or ops not in ({"has"}, {"lacks"}):
+        return None
+    if isinstance(cond, AnyOf) and ops == {"has"}:
+        return facts.pop(), frozenset(t.value for t in items), True
+    if isinstance(cond, All) and ops == {"lacks"}:
+        return facts.pop(), frozenset(t.value for t in items), False
+    return None
+
+
+def engine_alternatives(cond: Condition) -> int:
+    """How many alternatives the engine expands a compiled condition (in negation normal form) into."""
+    if isinstance(cond, Test) or _code_group(cond) is not None:
+        return 1
+    counts = [engine_alternatives(i) for i in cond.items]
+    if isinstance(cond, All):
+        out = 1
+        for c in counts:
+            out *= c
+        return out
+    return sum(counts)
 
 
 @dataclass(frozen=True)
@@ -85,12 +118,14 @@ class FactEncoder:
     """Turns a patient's known facts into the one engine fact the compiled rules test."""
 
     memberships: dict[str, Membership] = field(default_factory=dict)  # by field name
+    code_groups: dict[str, tuple[str, frozenset]] = field(default_factory=dict)  # field -> (list fact, codes)
     list_codes: dict[str, set[str]] = field(default_factory=dict)  # list fact -> codes tested
 
     def fields(self) -> list[str]:
         names = list(RESERVED_FIELDS)
         names += [f for f, spec in FACTS.items() if spec.type != LIST]
         names += list(self.memberships)
+        names += list(self.code_groups)
         for fact, codes in sorted(self.list_codes.items()):
             names.append(f"{fact}__count")
             names += [f"{fact}__has_{c}" for c in sorted(codes)]
@@ -116,6 +151,9 @@ class FactEncoder:
                 out[f"{name}__count"] = len(value)
                 for code in self.list_codes.get(name, ()):
                     out[f"{name}__has_{code}"] = 1 if code in value else 0
+                for fname, (fact, codes) in self.code_groups.items():
+                    if fact == name:
+                        out[fname] = 1 if codes.intersection(value) else 0
                 continue
             if kind == BOOL:
                 out[name] = 1 if value else 0
@@ -164,6 +202,12 @@ class _Compiler:
         """Engine JSON for a condition in negation normal form (None for the empty conjunction)."""
         if isinstance(cond, Test):
             return self.atom(cond)
+        group = _code_group(cond)
+        if group is not None:
+            fact, codes, present = group
+            fname = f"{fact}__any_{_digest(codes)}"
+            self.encoder.code_groups[fname] = (fact, codes)
+            return {fname: 1 if present else 0}
         parts = [p for p in (self.expression(i) for i in cond.items) if p is not None]
         if isinstance(cond, All):
             if not parts:
@@ -214,7 +258,7 @@ def compile_rulebook(book: Rulebook) -> CompiledRulebook:
     compiled_rules: list[tuple[LoadedRule, str, dict[str, Any], int]] = []
     for r in book.rules:
         nnf = conditions.negation_normal_form(r.condition)
-        alts = conditions.alternatives(nnf)
+        alts = engine_alternatives(nnf)
         if alts > MAX_ALTERNATIVES_PER_RULE:
             problems.append(Problem("too-many-alternatives",
                                     f"'{r.id}' expands into {alts} alternatives; the engine accepts at most "

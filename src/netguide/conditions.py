@@ -327,21 +327,6 @@ def negation_normal_form(cond: Condition, negate: bool = False) -> Condition:
     return All(items) if negate else AnyOf(items)
 
 
-def alternatives(cond: Condition) -> int:
-    """How many alternatives the engine expands this condition into (its disjunctive normal form size)."""
-    if isinstance(cond, Test):
-        return 1
-    if isinstance(cond, Not):
-        return alternatives(negation_normal_form(cond))
-    counts = [alternatives(i) for i in cond.items]
-    if isinstance(cond, All):
-        out = 1
-        for c in counts:
-            out *= c
-        return out
-    return sum(counts)
-
-
 def tests_of(cond: Condition) -> list[Test]:
     """Every atomic test in the condition, in reading order."""
     if isinstance(cond, Test):
