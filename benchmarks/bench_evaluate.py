@@ -110,28 +110,25 @@ def main(argv: list[str] | None = None) -> int:
     bare_texts = [t for t in texts]
     t_bare = _median_us(bare_session, bare_texts)
 
-    free_sids: list[str] = []
+    free_sids: dict[int, list[str]] = {h: [] for h in handles}
 
     def bare_new_sid(facts: dict) -> None:
-        sid = free_sids.pop() if free_sids else f"s{next(counter)}"
-        text = encoder.to_json("f", sid, facts)
-        started = False
+        # Per ruleset: a session for this patient, assert, drain, delete the session. A session in which no action
+        # started is never deleted (delete_state would free uninitialised memory); its fact is retracted and the
+        # session kept for the next patient, so the live session count stays far below the 1,024 cap.
         for h in handles:
-            code, state = dre.assert_fact(h, text)
+            pool = free_sids[h]
+            sid = pool.pop() if pool else f"s{next(counter)}"
+            code, state = dre.assert_fact(h, encoder.to_json("f", sid, facts))
             action = dre.start_action_for_state(h, state)
+            started = bool(action)
             while action:
-                started = True
                 action = dre.complete_and_start_action(h, state)
-        if started:
-            for h in handles:
-                try:
-                    dre.delete_state(h, sid)
-                except dre.error:
-                    pass
-        else:
-            for h in handles:
+            if started:
+                dre.delete_state(h, sid)
+            else:
                 dre.retract_fact(h, '{"id":"f","sid":"%s"}' % sid)
-            free_sids.append(sid)
+                pool.append(sid)
 
     t_new_sid = _median_us(bare_new_sid, facts_list)
 

@@ -129,3 +129,22 @@ def test_the_rule_index_never_drops_a_condition_that_is_not_false():
         for i, cd in enumerate(conds):
             if i not in kept:
                 assert evaluate3(cd, facts)[0] is False, (i, facts)
+
+
+def test_the_relaxed_predicate_is_false_exactly_when_kleene_is_false():
+    """relaxed_predicate(cond)(facts) is False iff the three-valued value is FALSE, on known and absent facts."""
+    import itertools
+
+    raws = [{"grade": "G3", "primary_site": ["pancreas", "lung"]},
+            {"not": {"any": [{"grade": "G3"}, {"ki67_percent": {"above": 10}}]}},
+            {"prior_therapies": {"excludes": ["SSA", "PRRT"]}, "sstr_imaging": {"known": False}},
+            {"any": [{"bulky_disease": True}, {"ecog_ps": {"at_least": 2}}], "grade": {"not": ["G1", "G2"]}}]
+    values = {"grade": [None, "G1", "G3"], "primary_site": [None, "lung", "colorectal"], "ki67_percent": [None, 10, 10.5],
+              "prior_therapies": [None, [], ["SSA"]], "sstr_imaging": [None, "negative"],
+              "bulky_disease": [None, True, False], "ecog_ps": [None, 1, 2]}
+    for raw in raws:
+        parsed = cond(raw)
+        pred = c.relaxed_predicate(parsed)
+        for combo in itertools.product(*values.values()):
+            facts = {k: v for k, v in zip(values, combo) if v is not None}
+            assert pred(facts) is not (evaluate3(parsed, facts)[0] is False), (raw, facts)

@@ -387,7 +387,52 @@ class RuleIndex:
     def candidates(self, facts: dict[str, Any]) -> frozenset[int]:
         """Indices of the conditions not already made FALSE by a known fact's top-level test."""
         out = self.everything
-        for fact, by_value in self._index.items():
-            if fact in facts:
-                out = out & by_value[facts[fact]]
+        index = self._index
+        for fact, value in facts.items():
+            by_value = index.get(fact)
+            if by_value is not None:
+                out = out & by_value[value]
         return out
+
+
+_MISSING = object()
+_PY_OP = {"eq": "==", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+
+
+def _relaxed_source(cond: Condition, slots: dict[str, str]) -> str:
+    if isinstance(cond, Test):
+        var = slots.setdefault(cond.fact, f"v{len(slots)}")
+        op, value = cond.op, cond.value
+        if op == "known":
+            return f"({var} is not M)"
+        if op == "unknown":
+            return f"({var} is M)"
+        if op in ("in", "not_in"):
+            test = f"{var} {'in' if op == 'in' else 'not in'} {sorted(value)!r}"
+        elif op in ("has", "lacks"):
+            test = f"{value!r} {'in' if op == 'has' else 'not in'} {var}"
+        else:
+            test = f"{var} {_PY_OP[op]} {value!r}"
+        return f"({var} is M or {test})"
+    if isinstance(cond, Not):
+        return _relaxed_source(negation_normal_form(cond), slots)
+    if not cond.items:
+        return "True" if isinstance(cond, All) else "False"
+    joiner = " and " if isinstance(cond, All) else " or "
+    return "(" + joiner.join(_relaxed_source(i, slots) for i in cond.items) + ")"
+
+
+def relaxed_predicate(cond: Condition):
+    """A fast check that `cond` is not FALSE: every test on an absent fact counts as passed.
+
+    In negation normal form a condition is monotone in its tests, so it is not FALSE under Kleene's logic exactly
+    when it holds with every unknown test taken as true. Together with the engine's firings (TRUE), this finds the
+    UNKNOWN rules without walking every condition. The source is generated from validated rule files only.
+    """
+    slots: dict[str, str] = {}
+    body = _relaxed_source(negation_normal_form(cond), slots)
+    loads = "".join(f"    {var} = facts.get({fact!r}, M)\n" for fact, var in slots.items())
+    source = f"def relaxed(facts, M=M):\n{loads}    return {body}\n"
+    namespace: dict[str, Any] = {"M": _MISSING}
+    exec(compile(source, "<netguide relaxed condition>", "exec"), namespace)
+    return namespace["relaxed"]

@@ -81,7 +81,7 @@ def evaluate(patient: Patient | dict[str, Any], rulebook: RulebookLike = None) -
 
 def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str]) -> Evaluation:
     """Apply the combination policy to a set of fired rules and build the Evaluation."""
-    firing = [r for r in book.rules if r.id in fired]
+    firing = sorted((book.by_id[rid] for rid in fired), key=lambda r: r.index)
     outcome: dict[str, tuple[str, str]] = {}
 
     overridden_by = {}
@@ -105,7 +105,7 @@ def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str]) -> Ev
         elif r.id in shown:
             outcome[r.id] = ("shown", "")
         else:
-            outcome[r.id] = ("not_shown", "shown only with " + ", ".join(sorted(r.gate))
+            outcome[r.id] = ("not_shown", "shown only with " + r.gate_text
                              + ", which this answer neither proposes nor lists as considered")
 
     recs = sorted((r for r in live if r.id in shown), key=lambda r: (_KIND_RANK[r.rule.then.kind], r.index))
@@ -156,6 +156,8 @@ def _missing(book: Rulebook, facts: dict[str, Any], fired: frozenset[str],
         r = book.rules[i]
         if r.id in fired or r.rule.fallback or r.facts <= known or (r.gate and not r.gate & offered):
             continue  # fired, a fallback, fully decided by known facts, or its regimen is not on the table
+        if not r.not_false(facts):
+            continue  # a known fact already makes it FALSE
         value, waits_on = conditions.evaluate3(r.condition, facts)
         if value is conditions.UNKNOWN:
             for fact in waits_on:
@@ -165,5 +167,5 @@ def _missing(book: Rulebook, facts: dict[str, Any], fired: frozenset[str],
 
 
 def _trace(r: LoadedRule, facts: dict[str, Any], outcome: str, detail: str) -> TraceStep:
-    used = {f: facts[f] for f in sorted(r.facts) if f in facts}
+    used = {f: facts[f] for f in r.sorted_facts if f in facts}
     return TraceStep(r.id, outcome, used, r.condition_text, r.where, detail)

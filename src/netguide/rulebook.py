@@ -59,6 +59,15 @@ class LoadedRule:
         return str(self.location())
 
     @cached_property
+    def sorted_facts(self) -> tuple[str, ...]:
+        return tuple(sorted(self.facts))
+
+    @cached_property
+    def not_false(self):
+        """relaxed predicate: True unless a known fact already makes the condition FALSE."""
+        return conditions.relaxed_predicate(self.condition)
+
+    @cached_property
     def condition_text(self) -> str:
         return conditions.describe(self.condition)
 
@@ -69,6 +78,10 @@ class LoadedRule:
         if self.rule.then.kind == "caution":
             gate |= set(self.rule.then.interventions)
         return frozenset(gate)
+
+    @cached_property
+    def gate_text(self) -> str:
+        return ", ".join(sorted(self.gate))
 
     @cached_property
     def recommendation(self) -> Recommendation:
