@@ -132,7 +132,7 @@ def test_the_rule_index_never_drops_a_condition_that_is_not_false():
 
 
 def test_the_relaxed_predicate_is_false_exactly_when_kleene_is_false():
-    """relaxed_predicate(cond)(facts) is False iff the three-valued value is FALSE, on known and absent facts."""
+    """relaxed_predicate is False iff the three-valued value is FALSE; its strict form is True iff it is TRUE."""
     import itertools
 
     raws = [{"grade": "G3", "primary_site": ["pancreas", "lung"]},
@@ -145,6 +145,8 @@ def test_the_relaxed_predicate_is_false_exactly_when_kleene_is_false():
     for raw in raws:
         parsed = cond(raw)
         pred = c.relaxed_predicate(parsed)
+        strict = c.relaxed_predicate(parsed, strict=True)
         for combo in itertools.product(*values.values()):
             facts = {k: v for k, v in zip(values, combo) if v is not None}
             assert pred(facts) is not (evaluate3(parsed, facts)[0] is False), (raw, facts)
+            assert strict(facts) is (evaluate3(parsed, facts)[0] is True), (raw, facts)
