@@ -191,34 +191,35 @@ TOOL_COMMANDS = {
 }
 
 
+def _rules_and_format(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rules", help="rules folder (default: the shipped rules)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="netguide", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("check", help="load and check every rule file; verify quotes against the review")
-    p.add_argument("--rules", help="rules folder (default: the shipped rules)")
+    _rules_and_format(p)
     p.add_argument("--scenarios", default="scenarios", help="scenarios folder whose quotes are verified too")
     p.add_argument("--source", help="the review's text (default: ../shared/source/zappi-2023-jcm-12-717.txt)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
 
     p = sub.add_parser("evaluate", help="evaluate one patient's facts (YAML or JSON file, - for stdin)")
     p.add_argument("patient")
-    p.add_argument("--rules", help="rules folder (default: the shipped rules)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    _rules_and_format(p)
     p.add_argument("--trace", action="store_true", help="show which rule fired on which facts")
     p.add_argument("--no-quotes", action="store_true", help="leave the review's quotes out of the text")
 
     p = sub.add_parser("scenarios", help="run the scenario suite and print a summary")
+    _rules_and_format(p)
     p.add_argument("--dir", default="scenarios", help="scenarios folder (default: scenarios)")
-    p.add_argument("--rules", help="rules folder (default: the shipped rules)")
     p.add_argument("-k", help="run only scenarios whose name contains this text")
-    p.add_argument("--format", choices=("text", "json"), default="text")
 
     p = sub.add_parser("explain", help="show one rule: condition, conclusion, evidence")
     p.add_argument("rule_id")
-    p.add_argument("--rules", help="rules folder (default: the shipped rules)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    _rules_and_format(p)
 
     for name, (module, help_text) in TOOL_COMMANDS.items():
         p = sub.add_parser(name, help=help_text)
