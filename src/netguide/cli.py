@@ -188,6 +188,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 # Commands that live in their own module: name -> (module, help). Each module has add_arguments() and run().
 TOOL_COMMANDS = {
     "coverage": ("coverage", "review-inventory items -> rules -> scenarios; fails when anything is uncovered"),
+    "analyze": ("analysis", "explore the fact space the rules test: gaps, contradictions, unreachable rules"),
+    "mutate": ("mutation", "mutation testing of the rule files against the scenario suite"),
 }
 
 
