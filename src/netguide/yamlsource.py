@@ -34,17 +34,27 @@ class Locator:
         return Location(self.path, line, col)
 
 
-def _walk(node: yaml.Node, path: KeyPath, marks: dict[KeyPath, tuple[int, int]]) -> None:
+def _walk(node: yaml.Node, path: KeyPath, marks: dict[KeyPath, tuple[int, int]], display: str) -> None:
     marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, yaml.MappingNode):
+        first_seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
+            # PyYAML keeps the last of two equal keys and drops the first without a word: in a rule file that is
+            # a condition or a note lost, so a repeated key is an error.
+            if key_node.value in first_seen:
+                raise YamlLoadError(Problem(
+                    "duplicate-key", f"'{key_node.value}' is given twice in this mapping (first at line "
+                    f"{first_seen[key_node.value]}); the first would be silently ignored",
+                    Location(display, key_node.start_mark.line + 1, key_node.start_mark.column + 1),
+                    field=str(key_node.value), value=key_node.value))
+            first_seen[key_node.value] = key_node.start_mark.line + 1
             child = path + (key_node.value,)
             # A key's errors point at the key itself: that is the line an author reads and edits.
             marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _walk(value_node, child, marks)
+            _walk(value_node, child, marks, display)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, path + (i,), marks)
+            _walk(item, path + (i,), marks, display)
 
 
 class YamlLoadError(Exception):
@@ -67,7 +77,7 @@ def load_text(text: str, path: str) -> tuple[Any, Locator]:
         raise YamlLoadError(Problem("yaml-syntax", str(exc), Location(path))) from None
     marks: dict[KeyPath, tuple[int, int]] = {}
     if root is not None:
-        _walk(root, (), marks)
+        _walk(root, (), marks, path)
     return data, Locator(path, marks)
 
 
