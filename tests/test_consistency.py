@@ -19,6 +19,7 @@ def codes(facts):
     ({"treatment_setting": "advanced", "stage": "localized"}, "setting-stage-mismatch"),
     ({"failed_therapies": ["PRRT"], "prior_therapies": ["SSA"]}, "failed-not-given"),
     ({"prior_systemic_lines": 0, "prior_therapies": ["SSA"]}, "lines-therapies-mismatch"),
+    ({"prior_systemic_lines": 0, "failed_therapies": ["SSA"]}, "lines-therapies-mismatch"),
 ])
 def test_contradictions_are_flagged(facts, code):
     """Each contradiction of the inputs gives its finding code."""
@@ -33,6 +34,7 @@ def test_contradictions_are_flagged(facts, code):
     {"grade": "G3", "ki67_percent": 5, "primary_site": "lung"},  # thoracic NET are not graded by Ki-67 here
     {"primary_site": "thymus", "lung_histology": "typical_carcinoid"},
     {"prior_systemic_lines": 0, "prior_therapies": ["SURGERY"]},
+    {"prior_systemic_lines": 0, "prior_therapies": ["TARE"], "failed_therapies": ["TARE"]},
     {},
 ])
 def test_consistent_facts_give_no_finding(facts):

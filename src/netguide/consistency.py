@@ -9,7 +9,7 @@ from .results import Finding
 THORACIC = ("lung", "thymus")
 # WHO grading of gastro-entero-pancreatic NET by Ki-67 (vocabulary.yaml 'grade'): G1 < 3 %, G2 3-20 %, G3 > 20 %.
 GRADE_KI67 = {"G1": (0.0, 3.0, "below 3 %"), "G2": (3.0, 20.0, "from 3 % to 20 %"), "G3": (20.0, 100.0, "above 20 %")}
-SYSTEMIC = ("SURGERY", "TARE", "OBSERVATION")  # codes that are not systemic lines
+NOT_SYSTEMIC = ("SURGERY", "TARE", "OBSERVATION")  # codes that are not systemic lines
 
 
 def _grade_ki67(f: dict[str, Any]) -> list[Finding]:
@@ -53,10 +53,11 @@ def _checks(f: dict[str, Any]) -> list[Finding]:
         extra = ", ".join(sorted(set(failed) - set(prior)))
         out.append(Finding("failed-not-given", f"failed therapies not listed as given: {extra}",
                            ("failed_therapies", "prior_therapies")))
-    systemic_given = [c for c in (prior or []) if c not in SYSTEMIC]
-    if f.get("prior_systemic_lines") == 0 and systemic_given:
-        out.append(Finding("lines-therapies-mismatch", f"no earlier systemic line is given, but systemic therapy was: "
-                           f"{', '.join(systemic_given)}", ("prior_systemic_lines", "prior_therapies")))
+    for name, verb in (("prior_therapies", "given"), ("failed_therapies", "failed")):
+        systemic = [c for c in (f.get(name) or []) if c not in NOT_SYSTEMIC]
+        if f.get("prior_systemic_lines") == 0 and systemic:
+            out.append(Finding("lines-therapies-mismatch", f"no earlier systemic line is given, but systemic therapy "
+                               f"was {verb}: {', '.join(systemic)}", ("prior_systemic_lines", name)))
     if f.get("high_relapse_risk") and f.get("nodal_status") == "N0" and f.get("lung_histology") == "typical_carcinoid":
         out.append(Finding("relapse-risk-doubt", "a particularly high relapse risk is asserted for a node-negative "
                            "typical carcinoid; the review's example of high risk is an atypical carcinoid with N2",
