@@ -127,3 +127,15 @@ def test_schema_for_rule_files_is_json_schema():
     r = run("schema", "rules")
     schema = json.loads(r.stdout)
     assert r.returncode == 0 and "rules" in schema["properties"]
+
+
+@pytest.mark.parametrize("args, summary", [
+    (("differential", "--patients", "300", "--seed", "2"), "mismatches: 0"),
+    (("fuzz", "--count", "300", "--seed", "2"), "failures: 0"),
+])
+def test_long_run_commands_are_on_the_command_line(args, summary):
+    """`netguide differential` and `netguide fuzz` run from the command line on the shipped rules and exit 0
+    with their summary (the long runs are the same commands with larger counts, README 'Proving the rule base')."""
+    r = run(*args)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert summary in r.stdout

@@ -190,6 +190,8 @@ TOOL_COMMANDS = {
     "coverage": ("coverage", "review-inventory items -> rules -> scenarios; fails when anything is uncovered"),
     "analyze": ("analysis", "explore the fact space the rules test: gaps, contradictions, unreachable rules"),
     "mutate": ("mutation", "mutation testing of the rule files against the scenario suite"),
+    "differential": ("differential", "the durable_rules path against the reference evaluator on random patients"),
+    "fuzz": ("fuzzing", "random valid, invalid and hostile inputs through evaluate(): no crash, no leak"),
 }
 
 

@@ -57,6 +57,19 @@ class Engine:
                 _dre.delete_ruleset(handle)
             self._handles = []
 
+    def live_fact_count(self) -> int:
+        """How many facts are still asserted in the engine's sessions: 0 between calls, since each patient is
+        retracted after its firings are drained (the fuzzer checks that no patient leaks). A ruleset whose session
+        was never created (no patient yet) counts 0."""
+        total = 0
+        with self._lock:
+            for handle, _ in self._handles:
+                try:
+                    total += len(json.loads(_dre.get_facts(handle, SESSION_ID)))
+                except _dre.error:  # 309: no session yet for this ruleset
+                    continue
+        return total
+
     def fire(self, facts: dict) -> frozenset[str]:
         """The ids of every rule whose condition is TRUE for these known facts."""
         with self._lock:

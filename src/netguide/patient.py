@@ -7,6 +7,7 @@ near miss, what was probably meant.
 from __future__ import annotations
 
 import math
+import reprlib
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, create_model
@@ -117,6 +118,13 @@ def _problem(name: str, loc: tuple, err: dict[str, Any], data: dict[str, Any]) -
                    value=_show(value), allowed=allowed, suggestion=suggestion)
 
 
+def _repr(value: Any) -> str:
+    try:
+        return repr(value)
+    except RecursionError:  # a deeply nested list or dict: show its outer levels only
+        return reprlib.repr(value)
+
+
 def _show(value: Any, limit: int = 60) -> Any:
     """A value fit for an error message: plain scalars as they are, anything else shortened."""
     if isinstance(value, bool) or value is None:
@@ -125,5 +133,5 @@ def _show(value: Any, limit: int = 60) -> Any:
         if isinstance(value, int) and abs(value) > 10**18:
             return f"{str(value)[:20]}... ({len(str(value))} digits)"
         return value if not isinstance(value, float) or math.isfinite(value) else str(value)
-    text = value if isinstance(value, str) else repr(value)
+    text = value if isinstance(value, str) else _repr(value)
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"

@@ -1,0 +1,93 @@
+"""A reference evaluator: a small, plainly written interpreter of the rule language (rules/README.md).
+
+It reads each rule's raw `when` (the YAML data of the rule-file model) and shares nothing with the condition
+parser, the compiler or the engine, so `netguide differential` and tests/test_reference.py can check the
+durable_rules path against it. Three-valued (Kleene) logic: an absent fact is UNKNOWN (None); a rule fires
+only when its condition is definitely TRUE.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .rulebook import Rulebook
+
+UNKNOWN = None
+
+
+def _and(values: list[bool | None]) -> bool | None:
+    if False in values:
+        return False
+    return UNKNOWN if UNKNOWN in values else True
+
+
+def _or(values: list[bool | None]) -> bool | None:
+    if True in values:
+        return True
+    return UNKNOWN if UNKNOWN in values else False
+
+
+def _not(value: bool | None) -> bool | None:
+    return UNKNOWN if value is UNKNOWN else not value
+
+
+def _as_list(x: Any) -> list:
+    return x if isinstance(x, list) else [x]
+
+
+def _operator(fact: str, op: str, arg: Any, facts: dict[str, Any]) -> bool | None:
+    """One operator of a fact test, e.g. {above: 10} or {includes: [SSA, PRRT]}."""
+    if op == "known":
+        return (fact in facts) == arg  # decided even when the fact is absent
+    if fact not in facts:
+        return UNKNOWN
+    v = facts[fact]
+    if op == "one_of":
+        return v in arg
+    if op == "not":
+        return v not in _as_list(arg)
+    if op == "above":
+        return v > arg
+    if op == "at_least":
+        return v >= arg
+    if op == "below":
+        return v < arg
+    if op == "at_most":
+        return v <= arg
+    if op == "includes":
+        return any(code in v for code in _as_list(arg))
+    if op == "excludes":
+        return not any(code in v for code in _as_list(arg))
+    raise ValueError(f"unknown operator {op!r}")
+
+
+def _fact_test(fact: str, test: Any, facts: dict[str, Any]) -> bool | None:
+    """`fact: value` (equal), `fact: [values]` (any of them), `fact: {operators}` (all of them)."""
+    if isinstance(test, dict):
+        return _and([_operator(fact, op, arg, facts) for op, arg in test.items()])
+    if fact not in facts:
+        return UNKNOWN
+    if isinstance(test, list):
+        return facts[fact] in test
+    return facts[fact] == test
+
+
+def holds(when: Any, facts: dict[str, Any]) -> bool | None:
+    """TRUE, FALSE or UNKNOWN (None) for a raw condition: a mapping whose keys must all hold, or `always`."""
+    if when == "always":
+        return True
+    parts = []
+    for key, value in when.items():
+        if key == "all":
+            parts.append(_and([holds(item, facts) for item in value]))
+        elif key == "any":
+            parts.append(_or([holds(item, facts) for item in value]))
+        elif key == "not":
+            parts.append(_not(holds(value, facts)))
+        else:
+            parts.append(_fact_test(key, value, facts))
+    return _and(parts)
+
+
+def reference_fired(book: Rulebook, facts: dict[str, Any]) -> frozenset[str]:
+    """The ids of the rules whose raw `when` is definitely TRUE for these known facts."""
+    return frozenset(r.rule.id for r in book.rules if holds(r.rule.when, facts) is True)

@@ -1,0 +1,39 @@
+"""Shared test setup: hypothesis profiles and the rulebooks the property and differential tests run on.
+
+HYPOTHESIS_PROFILE=ci selects the small CI sample; the default "dev" profile runs ~100 examples per property.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from netguide.rulebook import check_rulebook, load_rulebook
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_RULES = ROOT / "rules"
+BASIC_RULES = ROOT / "tests" / "data" / "rulebooks" / "basic"
+
+_QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("dev", max_examples=100, deadline=None, suppress_health_check=_QUIET)
+settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=_QUIET, derandomize=True,
+                          print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(scope="session")
+def shipped_rulebook():
+    """The shipped rules (rules/), loaded once; the test is skipped, with the load errors, if they do not load."""
+    book, problems = check_rulebook(SHIPPED_RULES)
+    if book is None:
+        shown = "; ".join(str(p) for p in problems[:5])
+        pytest.skip(f"the shipped rules do not load ({len(problems)} problems): {shown}")
+    return book
+
+
+@pytest.fixture(scope="session")
+def basic_rulebook():
+    """tests/data/rulebooks/basic: one rule per language feature."""
+    return load_rulebook(BASIC_RULES)
