@@ -27,13 +27,18 @@ The exploration (the full cartesian product is far too big; each part is reporte
    A's region allows, with the facts only B tests absent (the value least likely to make B TRUE, by
    monotonicity; every value where B asks for a fact to be unknown), and the same from B. Both ways: the two
    always fire together (a conflicting pair).
-4. core grid: every combination of the most tested facts (those at least a quarter of the rules test, fewer
-   if the grid would not fit the budget), each combined with: every other fact absent; each witness of a rule
-   the combination still allows; and every combination of the other facts those rules test when there are at
-   most --combo-cap, else a pairwise covering array of them. This is where gaps are counted.
+4. core grid: every combination of CORE_FACTS (differentiation, primary_site, grade, treatment_setting, stage,
+   lung_histology: those the rules test), plus any other fact at least a quarter of the rules test while the
+   grid stays within --max-patients / 64 combinations; each combined with: every other fact absent; each witness
+   of a rule the combination still allows; and every combination of the other facts those rules test when there
+   are at most --combo-cap, else a pairwise covering array of them (strength 2, a deterministic greedy
+   construction, once over candidate values with ABSENT and once over known values only). Exploration stops at
+   --max-patients distinct patients (the grid is visited in a seeded shuffled order, so a truncated run is a fair
+   sample). This is where gaps are counted, grouped by differentiation / primary_site / grade / treatment_setting.
 
 Fired sets are computed in pure Python (generated predicates equivalent to conditions.evaluate3(...) is TRUE,
-checked against evaluate3 and against the engine on a seeded sample of explored patients); answers come from
+checked against evaluate3 on 5,000 and against the engine, Runtime.build(book).engine.fire, on 500 patients of a
+seeded reservoir sample of the explored ones); answers come from
 evaluation.assemble, the same combination policy every evaluation uses.
 """
 from __future__ import annotations
@@ -56,8 +61,11 @@ from .vocabulary import BOOL, ENUM, FACTS, INTEGER, LIST, NUMBER
 
 PRO_KINDS = ("recommended", "preferred")
 CON_KIND = "not_recommended"
-DEFAULTS = {"max_patients": 1_000_000, "pair_cap": 20_000, "equiv_cap": 300_000, "combo_cap": 256, "spot_check": 200,
+DEFAULTS = {"max_patients": 1_000_000, "pair_cap": 20_000, "equiv_cap": 300_000, "combo_cap": 256, "spot_check": 500,
             "core_share": 0.25, "alternatives": 4096, "seed": 1}
+# Fully crossed in the core grid (those the rules test), before the most tested other facts while the grid fits.
+CORE_FACTS = ("differentiation", "primary_site", "grade", "treatment_setting", "stage", "lung_histology")
+CORE_GRID_SHARE = 64  # the core grid has at most max_patients / CORE_GRID_SHARE combinations
 LIST_SUBSETS_UP_TO = 4
 
 
@@ -396,10 +404,15 @@ class Explorer:
             r.id: alternatives(r.condition, options["alternatives"]) for r in book.rules}
         counts = Counter(f for r in book.rules if not r.rule.fallback for f in r.facts)
         clinical = max(1, sum(1 for r in book.rules if not r.rule.fallback))
-        core = [f for f, n in counts.most_common() if n >= options["core_share"] * clinical and f in self.space]
+        core = [f for f in CORE_FACTS if f in self.space]
+        for f, n in counts.most_common():
+            if f not in core and f in self.space and n >= options["core_share"] * clinical and _product_size(
+                    self.space[g] for g in core + [f]) <= options["max_patients"] // CORE_GRID_SHARE:
+                core.append(f)
         while len(core) > 1 and _product_size(self.space[f] for f in core) > options["max_patients"] // 4:
             core.pop()
-        self.result = Analysis(book.version_string, len(book.rules), self.space, core, core[:4])
+        groups = [f for f in ("differentiation", "primary_site", "grade", "treatment_setting") if f in self.space]
+        self.result = Analysis(book.version_string, len(book.rules), self.space, core, groups or core[:4])
         self._seen: set[tuple] = set()
         self._answers: dict[tuple, tuple[frozenset[str], tuple, bool]] = {}
         self._reservoir: list[dict[str, Any]] = []

@@ -53,7 +53,7 @@ FLIPPED_OPS = {"above": "at_most", "at_most": "above", "below": "at_least", "at_
                "includes": "excludes", "excludes": "includes", "one_of": "not", "not": "one_of"}
 NUMERIC_OPS = ("above", "at_least", "below", "at_most")
 DEFAULT_JOBS = 2
-MAX_TASKS_PER_CHILD = 100
+MAX_TASKS_PER_CHILD = 50
 
 KeyPath = tuple[Any, ...]
 
