@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from .rulebook import Rulebook, load_rulebook
-from .scenarios import Scenario, load_scenarios
+from .scenarios import Scenario, distinct, load_scenarios
 
 DEFAULT_INVENTORY = Path("../shared/spec/review-inventory.yaml")
 
@@ -45,10 +45,11 @@ class Coverage:
             "silent_areas": len(self.silent), "silent_answered": sum(1 for v in self.silent.values() if v["rules"]),
             "silent_exercised": sum(1 for v in self.silent.values() if v["scenarios"]),
             "rules": len(self.rules), "rules_exercised": sum(1 for v in self.rules.values() if v),
-            "scenarios": self.scenario_count, "complete": self.complete,
+            "scenarios": self.scenario_count, "cases": self.case_count, "complete": self.complete,
         }
 
-    scenario_count: int = 0
+    scenario_count: int = 0  # scenarios as written
+    case_count: int = 0  # cases run: a scenario with `vary` is one case per variant
 
 
 def compute_coverage(book: Rulebook, scenarios: list[Scenario], inventory: dict[str, Any]) -> Coverage:
@@ -57,12 +58,13 @@ def compute_coverage(book: Rulebook, scenarios: list[Scenario], inventory: dict[
     silent = {silent_id(i): {"topic": s["topic"], "rules": [], "scenarios": []}
               for i, s in enumerate(inventory.get("silent_areas", []), 1)}
     by_rule: dict[str, list[str]] = {r.id: [] for r in book.rules}
-    for s in scenarios:
+    written = distinct(scenarios)  # a scenario with `vary` counts once
+    for s in written:
         for m in s.spec.expect:
-            if m.rule in by_rule and s.name not in by_rule[m.rule]:
-                by_rule[m.rule].append(s.name)
+            if m.rule in by_rule and s.spec.name not in by_rule[m.rule]:
+                by_rule[m.rule].append(s.spec.name)
             elif m.rule is not None and m.rule not in by_rule:
-                problems.append(f"{s.where('expect')}: scenario '{s.name}' expects unknown rule '{m.rule}'")
+                problems.append(f"{s.where('expect')}: scenario '{s.spec.name}' expects unknown rule '{m.rule}'")
     for r in book.rules:
         for ref in r.rule.encodes:
             target = items.get(ref) or silent.get(ref)
@@ -79,12 +81,12 @@ def compute_coverage(book: Rulebook, scenarios: list[Scenario], inventory: dict[
         for rid in d.carried_by:
             if rid not in by_rule:
                 problems.append(f"rules/declined.yaml: '{d.item}' is carried_by unknown rule '{rid}'")
-    for s in scenarios:
+    for s in written:
         for ref in s.spec.covers:
             if ref not in items:
-                problems.append(f"{s.where('covers')}: scenario '{s.name}' covers unknown item '{ref}'")
-            elif s.name not in items[ref]["scenarios"]:
-                items[ref]["scenarios"].append(s.name)
+                problems.append(f"{s.where('covers')}: scenario '{s.spec.name}' covers unknown item '{ref}'")
+            elif s.spec.name not in items[ref]["scenarios"]:
+                items[ref]["scenarios"].append(s.spec.name)
     for iid, v in items.items():
         if not v["rules"] and not v["declined"]:
             problems.append(f"item '{iid}' is neither encoded by a rule nor declined")
@@ -101,7 +103,8 @@ def compute_coverage(book: Rulebook, scenarios: list[Scenario], inventory: dict[
         if not by_rule[r.id]:
             problems.append(f"{r.location()}: rule {r.id} is exercised by no scenario (no 'expect' names it)")
     cov = Coverage(items, silent, by_rule, problems)
-    cov.scenario_count = len(scenarios)
+    cov.scenario_count = len(written)
+    cov.case_count = len(scenarios)
     return cov
 
 
@@ -138,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"inventory items: {s['items_accounted']}/{s['items']} encoded or declined "
           f"({s['encoded']} encoded, {s['declined']} declined)")
     print(f"silent areas: {s['silent_answered']}/{s['silent_areas']} answered, {s['silent_exercised']} exercised by scenarios")
-    print(f"rules: {s['rules_exercised']}/{s['rules']} exercised by {s['scenarios']} scenarios")
+    print(f"rules: {s['rules_exercised']}/{s['rules']} exercised by {s['scenarios']} scenarios "
+          f"({s['cases']} cases with their variants)")
     print("coverage: complete" if cov.complete else f"coverage: INCOMPLETE ({len(cov.problems)} problems)")
     return 0 if cov.complete else 1

@@ -4,6 +4,7 @@ One loader and one runner, shared by `netguide scenarios` and the pytest plugin,
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,9 @@ class ScenarioSpec(BaseModel):
     name: str = Field(pattern=NAME_PATTERN)
     description: str | None = None
     patient: dict[str, Any]
+    # Run the case once per value (per combination, for several facts): the same expectations must hold for
+    # every variant. A null value means the fact is absent (unknown) in that variant.
+    vary: dict[str, list[Any]] = Field(default_factory=dict)
     expect: list[Matcher] = Field(default_factory=list)
     forbid: list[Matcher] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
@@ -65,14 +69,32 @@ class ScenarioFileSpec(BaseModel):
 
 @dataclass(frozen=True)
 class Scenario:
+    """One case to run: a scenario of a file, or one variant of a scenario that has `vary`."""
+
     spec: ScenarioSpec
     path: str
     locator: Locator
     index: int
+    variant: tuple[tuple[str, Any], ...] = ()  # the varied facts and their values in this variant
 
     @property
     def name(self) -> str:
-        return self.spec.name
+        """The case's name; a variant adds its values, e.g. g3_first_choice[primary_site=pancreas]."""
+        if not self.variant:
+            return self.spec.name
+        label = ",".join(f"{fact}={'absent' if value is None else value}" for fact, value in self.variant)
+        return f"{self.spec.name}[{label}]"
+
+    @property
+    def patient(self) -> dict[str, Any]:
+        """The facts evaluated: the scenario's patient with this variant's values (absent where null)."""
+        facts = dict(self.spec.patient)
+        for fact, value in self.variant:
+            if value is None:
+                facts.pop(fact, None)
+            else:
+                facts[fact] = value
+        return facts
 
     @property
     def location(self) -> Location:
@@ -104,7 +126,13 @@ def load_scenario_file(path: Path | str) -> list[Scenario]:
         spec = ScenarioFileSpec.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(pydantic_problems(exc, locator)) from None
-    return [Scenario(s, shown, locator, i) for i, s in enumerate(spec.scenarios)]
+    return [Scenario(s, shown, locator, i, variant) for i, s in enumerate(spec.scenarios) for variant in _variants(s)]
+
+
+def _variants(spec: ScenarioSpec) -> list[tuple[tuple[str, Any], ...]]:
+    """Every combination of the `vary` values, in file order; one empty variant when nothing varies."""
+    facts = list(spec.vary)
+    return [tuple(zip(facts, values)) for values in itertools.product(*(spec.vary[f] for f in facts))] or [()]
 
 
 def load_scenarios(directory: Path | str = "scenarios") -> list[Scenario]:
@@ -131,9 +159,12 @@ def run_scenario(scenario: Scenario, rulebook: RulebookLike = None) -> ScenarioR
     """Evaluate the scenario's patient and compare the answer with its expectations."""
     spec = scenario.spec
     try:
-        ev = evaluate(spec.patient, rulebook)
+        ev = evaluate(scenario.patient, rulebook)
     except PatientFactError as exc:
-        return ScenarioResult(scenario, None, [(scenario.where("patient"), f"invalid patient: {p}") for p in exc.problems])
+        varied = {fact for fact, _ in scenario.variant}
+        return ScenarioResult(scenario, None, [
+            (scenario.where(*(("vary", p.field) if p.field in varied else ("patient",))), f"invalid patient: {p}")
+            for p in exc.problems])
     failures: list[tuple[Location, str]] = []
     for i, m in enumerate(spec.expect):
         if not any(m.matches(r) for r in ev.recommendations):
@@ -160,7 +191,7 @@ def render_result(result: ScenarioResult) -> str:
     lines = [f"{s.location}: scenario '{s.name}' failed"]
     for loc, msg in result.failures:
         lines.append(f"  {loc}: {msg}")
-    lines.append("  patient: " + ", ".join(f"{k}={v}" for k, v in s.spec.patient.items()))
+    lines.append("  patient: " + ", ".join(f"{k}={v}" for k, v in s.patient.items()))
     if result.evaluation is not None:
         lines.append("  got:")
         for r in result.evaluation.recommendations:
@@ -187,6 +218,17 @@ def scenario_quote_problems(directory: Path | str, source) -> list[Problem]:
         scenarios = load_scenarios(directory)
     except ScenarioError as exc:
         return exc.problems
-    return [Problem("quote-not-verbatim", f"scenario '{s.name}': quote not found in {source.path}",
+    return [Problem("quote-not-verbatim", f"scenario '{s.spec.name}': quote not found in {source.path}",
                     s.where("quote"), field="quote", value=s.spec.quote)
-            for s in scenarios if not source.contains(s.spec.quote)]
+            for s in distinct(scenarios) if not source.contains(s.spec.quote)]
+
+
+def distinct(scenarios: list[Scenario]) -> list[Scenario]:
+    """One case per scenario as written (the first variant of a scenario with `vary`)."""
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for s in scenarios:
+        if (s.path, s.index) not in seen:
+            seen.add((s.path, s.index))
+            out.append(s)
+    return out
