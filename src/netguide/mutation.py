@@ -459,10 +459,13 @@ def select(mutants: list[Mutant], sample: int | None, seed: int) -> list[Mutant]
 
 
 def mutate(rules_dir: Path | str | None = None, scenarios_dir: Path | str = "scenarios", *, sample: int | None = None,
-           seed: int = 1, jobs: int = DEFAULT_JOBS, progress=None) -> Report:
-    """Generate the mutants (or a seeded sample of them), run each in a worker process, and report."""
+           seed: int = 1, jobs: int = DEFAULT_JOBS, progress=None, rule_prefixes: tuple[str, ...] = ()) -> Report:
+    """Generate the mutants (or a seeded sample of them; only of the rules whose id starts with one of
+    `rule_prefixes`, when given), run each in a worker process, and report."""
     start = time.perf_counter()
     mutants, datas, texts = generate_mutants(rules_dir)
+    if rule_prefixes:
+        mutants = [m for m in mutants if m.rule_id.startswith(tuple(rule_prefixes))]
     total = len(mutants)
     mutants = select(mutants, sample, seed)
     keep, failing = baseline(rules_dir, scenarios_dir)
@@ -494,6 +497,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenarios", default="scenarios", help="scenarios folder (default: scenarios)")
     p.add_argument("--sample", type=int, help="run a seeded sample of N mutants (CI: --sample 60 --seed 1)")
     p.add_argument("--seed", type=int, default=1, help="seed of the sample (default 1)")
+    p.add_argument("--rule", action="append", default=[], metavar="PREFIX",
+                   help="only the mutants of rules whose id starts with PREFIX (repeatable), e.g. --rule g3.")
     p.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help=f"worker processes (default {DEFAULT_JOBS})")
     p.add_argument("--min-score", type=float, default=0.9, help="exit 1 below this score (default 0.9)")
     p.add_argument("--survivors", help="also write the survivors, one per line, to this file")
@@ -540,7 +545,10 @@ def run(args: argparse.Namespace) -> int:
         if show and (done % 25 == 0 or done == total):
             print(f"\r{done}/{total} mutants", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
-    rep = mutate(args.rules, args.scenarios, sample=args.sample, seed=args.seed, jobs=args.jobs, progress=progress)
+    rep = mutate(args.rules, args.scenarios, sample=args.sample, seed=args.seed, jobs=args.jobs, progress=progress,
+                 rule_prefixes=tuple(args.rule))
+    if not rep.outcomes and args.rule:
+        raise UsageError(f"no rule id starts with {' or '.join(args.rule)}")
     if args.survivors:
         Path(args.survivors).write_text("".join(survivor_line(o) + (f"  # {rep.hint(o)}" if rep.hint(o) else "") + "\n"
                                                 for o in rep.survivors()), encoding="utf-8")
@@ -549,9 +557,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(render_text(rep, args.min_score), end="")
     return 0 if rep.score is None or rep.score >= args.min_score else 1
-
-
-if __name__ == "__main__":  # python -m netguide.mutation, until the command is wired into `netguide`
-    _parser = argparse.ArgumentParser(prog="netguide mutate", description=__doc__.splitlines()[0])
-    add_arguments(_parser)
-    sys.exit(run(_parser.parse_args()))
