@@ -22,7 +22,6 @@ import resource
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import durable_rules_engine as dre  # the benchmark drives the raw engine on purpose, to measure the baseline
 

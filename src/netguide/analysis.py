@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from . import conditions
-from .conditions import All, AnyOf, Condition, Not, Test
+from .conditions import All, AnyOf, Condition, Test
 from .evaluation import assemble
 from .rulebook import LoadedRule, Rulebook, load_rulebook
 from .vocabulary import BOOL, ENUM, FACTS, INTEGER, LIST, NUMBER
@@ -160,45 +160,10 @@ def alternatives(cond: Condition, limit: int = DEFAULTS["alternatives"]) -> list
         return None
 
 
-_PY_OP = {"eq": "==", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
-
-
-def _strict_source(cond: Condition, slots: dict[str, str]) -> str:
-    if isinstance(cond, Test):
-        var = slots.setdefault(cond.fact, f"v{len(slots)}")
-        op, value = cond.op, cond.value
-        if op == "known":
-            return f"({var} is not M)"
-        if op == "unknown":
-            return f"({var} is M)"
-        if op in ("in", "not_in"):
-            test = f"{var} {'in' if op == 'in' else 'not in'} {sorted(value)!r}"
-        elif op in ("has", "lacks"):
-            test = f"{value!r} {'in' if op == 'has' else 'not in'} {var}"
-        else:
-            test = f"{var} {_PY_OP[op]} {value!r}"
-        return f"({var} is not M and {test})"
-    if isinstance(cond, Not):
-        return _strict_source(conditions.negation_normal_form(cond), slots)
-    if not cond.items:
-        return "True" if isinstance(cond, All) else "False"
-    joiner = " and " if isinstance(cond, All) else " or "
-    return "(" + joiner.join(_strict_source(i, slots) for i in cond.items) + ")"
-
-
 def strict_predicate(cond: Condition):
-    """A fast `conditions.evaluate3(cond, facts)[0] is True`.
-
-    In negation normal form a condition is monotone in its tests, so it is TRUE under Kleene's logic exactly when
-    it holds with every test on an absent fact taken as false.
-    """
-    slots: dict[str, str] = {}
-    body = _strict_source(conditions.negation_normal_form(cond), slots)
-    loads = "".join(f"    {var} = facts.get({fact!r}, M)\n" for fact, var in slots.items())
-    namespace: dict[str, Any] = {"M": ABSENT}
-    exec(compile(f"def strict(facts, M=M):\n{loads}    return {body}\n", "<netguide strict condition>", "exec"),
-         namespace)
-    return namespace["strict"]
+    """A fast `conditions.evaluate3(cond, facts)[0] is True` for known facts (the generated check the engine's
+    firings are compared with; conditions.relaxed_predicate builds it)."""
+    return conditions.relaxed_predicate(cond, strict=True)
 
 
 def _satisfying(fact: str, tests: list[Test], candidates: list[Any]) -> list[Any]:

@@ -32,7 +32,7 @@ def _print_problems(problems: list[Problem], fmt: str, what: str) -> None:
         return
     for p in problems:
         print(p)
-    print(summary_line(problems, what) if problems else f"ok: no problems")
+    print(summary_line(problems, what) if problems else "ok: no problems")
 
 
 def cmd_check(args: argparse.Namespace) -> int:

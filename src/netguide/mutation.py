@@ -43,7 +43,7 @@ import yaml
 
 from . import conditions
 from .rulebook import DECLINED_FILE, RULEBOOK_MANIFEST, default_rules_dir
-from .vocabulary import BOOL, ENUM, FACTS, INTEGER, NUMBER
+from .vocabulary import BOOL, ENUM, FACTS, INTEGER
 from .yamlsource import Locator, display_path, load
 
 OPERATORS = ("drop_condition", "flip_comparison", "move_threshold", "swap_value", "drop_intervention")

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import Location, Problem
+from .errors import Problem
 
 DEFAULT_SOURCE = Path("../shared/source/zappi-2023-jcm-12-717.txt")
 _WRAP = "\x01"  # stands for a hyphen at a line end: matches "-" or nothing
