@@ -43,6 +43,7 @@ import yaml
 
 from . import conditions
 from .rulebook import DECLINED_FILE, RULEBOOK_MANIFEST, default_rules_dir
+from .scenarios import load_scenarios
 from .vocabulary import BOOL, ENUM, FACTS, INTEGER
 from .yamlsource import Locator, display_path, load
 
@@ -268,14 +269,11 @@ def _cached_loader(originals: dict[str, str]):
     return cached
 
 
-def _init_worker(texts: dict[str, str], datas: dict[str, Any], tmp_root: str, scenarios_dir: str,
-                 keep: list[str]) -> None:
+def _init_worker(texts: dict[str, str], datas: dict[str, Any], tmp_root: str, scenarios: list) -> None:
     from . import rulebook
-    from .scenarios import load_scenarios
 
     rulebook.load = _cached_loader(texts)  # this worker process only
-    by_name = {s.name: s for s in load_scenarios(scenarios_dir)}
-    _WORKER.update(texts=texts, datas=datas, tmp=Path(tmp_root), scenarios=[by_name[n] for n in keep])
+    _WORKER.update(texts=texts, datas=datas, tmp=Path(tmp_root), scenarios=scenarios)
 
 
 def _ordered(scenarios: list, rule_id: str) -> list:
@@ -323,21 +321,21 @@ def run_mutant(m: Mutant) -> Outcome:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def baseline(rules_dir: Path | str | None, scenarios_dir: Path | str) -> tuple[list[str], list[str]]:
+def baseline(rules_dir: Path | str | None, scenarios: list) -> tuple[list[str], list[str]]:
     """(names of scenarios passing on the unmutated rules, names failing), computed in a worker process."""
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(1) as pool:
-        return pool.apply(_baseline, (str(rules_dir) if rules_dir is not None else None, str(scenarios_dir)))
+        return pool.apply(_baseline, (str(rules_dir) if rules_dir is not None else None, scenarios))
 
 
-def _baseline(rules_dir: str | None, scenarios_dir: str) -> tuple[list[str], list[str]]:
+def _baseline(rules_dir: str | None, scenarios: list) -> tuple[list[str], list[str]]:
     from .evaluation import Runtime
     from .rulebook import load_rulebook
-    from .scenarios import load_scenarios, run_scenario
+    from .scenarios import run_scenario
 
     rt = Runtime.build(load_rulebook(rules_dir))
     passing, failing = [], []
-    for sc in load_scenarios(scenarios_dir):
+    for sc in scenarios:
         (passing if run_scenario(sc, rt).passed else failing).append(sc.name)
     return passing, failing
 
@@ -468,13 +466,16 @@ def mutate(rules_dir: Path | str | None = None, scenarios_dir: Path | str = "sce
         mutants = [m for m in mutants if m.rule_id.startswith(tuple(rule_prefixes))]
     total = len(mutants)
     mutants = select(mutants, sample, seed)
-    keep, failing = baseline(rules_dir, scenarios_dir)
+    # Read once, here: the baseline and every worker judge the same cases, even if the files change meanwhile.
+    scenarios = load_scenarios(scenarios_dir)
+    keep, failing = baseline(rules_dir, scenarios)
+    kept = set(keep)
     outcomes: list[Outcome] = []
     tmp_root = tempfile.mkdtemp(prefix="netguide-mutate-")
     try:
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(max(1, jobs), initializer=_init_worker,
-                      initargs=(texts, datas, tmp_root, str(scenarios_dir), keep),
+                      initargs=(texts, datas, tmp_root, [s for s in scenarios if s.name in kept]),
                       maxtasksperchild=MAX_TASKS_PER_CHILD) as pool:
             for o in pool.imap_unordered(run_mutant, mutants):
                 outcomes.append(o)
