@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _patients() -> list[dict]:
     patients = [yaml.safe_load(p.read_text()) for p in sorted((REPO / "examples").glob("*.yaml"))]
-    patients += [s.spec.patient for s in load_scenarios(REPO / "scenarios")]
+    patients += [s.patient for s in load_scenarios(REPO / "scenarios")]
     return patients
 
 
