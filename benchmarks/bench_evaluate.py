@@ -28,33 +28,7 @@ import durable_rules_engine as dre  # the benchmark drives the raw engine on pur
 from netguide import conditions
 from netguide.evaluation import Runtime, evaluate
 from netguide.rulebook import load_rulebook
-from netguide.vocabulary import BOOL, ENUM, FACTS, INTEGER, INTERVENTIONS, LIST, NUMBER
-
-THRESHOLDS = (0, 2.9, 3, 10, 10.5, 20, 20.1, 35, 80)
-
-
-def random_patient(rng: random.Random, known: float = 0.6) -> dict:
-    """A valid patient; each fact known with probability `known`; clinical core facts more often."""
-    core = {"differentiation", "primary_site", "grade", "treatment_setting", "stage", "ki67_percent"}
-    p: dict = {}
-    for name, spec in FACTS.items():
-        if rng.random() > (0.9 if name in core else known):
-            continue
-        if spec.type == ENUM:
-            p[name] = rng.choice(spec.values)
-        elif spec.type == BOOL:
-            p[name] = rng.random() < 0.5
-        elif spec.type == NUMBER:
-            p[name] = rng.choice(THRESHOLDS) if rng.random() < 0.5 else round(rng.uniform(0, 100), 1)
-        elif spec.type == INTEGER:
-            lo, hi = spec.range
-            p[name] = rng.randint(int(lo), min(int(hi), 6))
-        elif spec.type == LIST:
-            p[name] = rng.sample(list(INTERVENTIONS), rng.randint(0, 3))
-    if p.get("differentiation") == "poor" and rng.random() < 0.8:
-        p["differentiation"] = "well"
-    return p
-
+from netguide.samples import random_patient  # the generator the differential and fuzz runs use
 
 def _median_us(fn, items) -> float:
     times = []

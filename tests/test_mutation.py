@@ -179,3 +179,24 @@ def test_a_survivor_comes_with_a_patient_on_whom_the_mutated_condition_differs(g
         after, _ = conditions.parse_condition(m.apply(datas["tiny.yaml"])["rules"][index]["when"], ("when",))
         assert (conditions.evaluate3(before, patient)[0] is True) != (conditions.evaluate3(after, patient)[0] is True)
     assert "ki67_percent" in weak.hint(_by_description(weak, "tiny.g3_chemo", "ki67_percent: above 20 -> above 25"))
+
+
+# ------------------------------------------------------------------------------------- the shipped rulebook
+
+REPO = HERE.parent
+SHIPPED_SAMPLE = 150  # mutants; the full run (~3,500 mutants, ~5 minutes on two cores) is `netguide mutate`
+
+
+def test_a_fixed_sample_of_the_shipped_rules_mutants_is_killed_by_the_scenario_suite():
+    """A seeded sample of the shipped rules' mutants (the same sample for the same rules): the scenario suite
+    kills at least 90 % of them, so a scenario change that stops pinning where the rules apply fails CI."""
+    rep = mutate(REPO / "rules", REPO / "scenarios", sample=SHIPPED_SAMPLE, seed=1, jobs=2)
+    assert rep.excluded_scenarios == [], "every scenario passes on the unmutated rules"
+    assert rep.score is not None and rep.score >= 0.9, [mutation.survivor_line(o) for o in rep.survivors()]
+
+
+@pytest.mark.long
+def test_every_mutant_of_the_shipped_rules_scores_at_least_90_percent():
+    """The full mutation run of the shipped rules: killed / (killed + survived) is at least 90 %."""
+    rep = mutate(REPO / "rules", REPO / "scenarios", jobs=2)
+    assert rep.score is not None and rep.score >= 0.9, [mutation.survivor_line(o) for o in rep.survivors()]
