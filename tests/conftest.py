@@ -1,6 +1,7 @@
 """Shared test setup: hypothesis profiles and the rulebooks the property and differential tests run on.
 
-HYPOTHESIS_PROFILE=ci selects the small CI sample; the default "dev" profile runs ~100 examples per property.
+The default "dev" profile runs 100 examples per property (what `pytest` and CI run); HYPOTHESIS_PROFILE=ci runs
+25, derandomized; HYPOTHESIS_PROFILE=long runs 2,000 (the long run of the properties, README).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large]
 settings.register_profile("dev", max_examples=100, deadline=None, suppress_health_check=_QUIET)
 settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=_QUIET, derandomize=True,
                           print_blob=True)
+settings.register_profile("long", max_examples=2_000, deadline=None, suppress_health_check=_QUIET, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
