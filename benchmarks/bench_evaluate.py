@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import statistics
 import sys
 import time
@@ -28,6 +27,7 @@ import durable_rules_engine as dre  # the benchmark drives the raw engine on pur
 from netguide import conditions
 from netguide.evaluation import Runtime, evaluate
 from netguide.rulebook import load_rulebook
+from netguide.fuzzing import rss_bytes
 from netguide.samples import random_patient  # the generator the differential and fuzz runs use
 
 def _median_us(fn, items) -> float:
@@ -40,8 +40,7 @@ def _median_us(fn, items) -> float:
 
 
 def _rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+    return rss_bytes() / 2**20
 
 
 def main(argv: list[str] | None = None) -> int:
