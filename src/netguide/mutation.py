@@ -464,6 +464,8 @@ def mutate(rules_dir: Path | str | None = None, scenarios_dir: Path | str = "sce
     mutants, datas, texts = generate_mutants(rules_dir)
     if rule_prefixes:
         mutants = [m for m in mutants if m.rule_id.startswith(tuple(rule_prefixes))]
+        if not mutants:  # nothing to run: skip the baseline run of every scenario
+            return Report(0, [], 0, [], time.perf_counter() - start, jobs)
     total = len(mutants)
     mutants = select(mutants, sample, seed)
     # Read once, here: the baseline and every worker judge the same cases, even if the files change meanwhile.
