@@ -1,8 +1,21 @@
-"""netguide's exceptions. Every public error derives from NetguideError and carries structured data."""
+"""netguide's exceptions. Every public error derives from NetguideError and carries structured data.
+
+Problem codes of input that is refused before it is validated (see yamlsource.py): not-utf8, not-a-file,
+no-such-file, unreadable-file, yaml-syntax, json-syntax, yaml-alias, yaml-too-deep, yaml-too-large,
+yaml-merge-key, duplicate-key, invalid-key, ambiguous-number, number-too-large, non-finite-number,
+unordered-collection; of patient facts: invalid-patient, unknown-fact, invalid-value, too-many-items; and
+more-problems, the last entry of a list cut at MAX_PROBLEMS.
+"""
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+# A reader fixes the first problems and runs again; thousands of lines (one per item of a pasted list) help no
+# one and cost memory and time to build, so every list of problems is cut here with a count of the rest.
+MAX_PROBLEMS = 20
 
 
 class NetguideError(Exception):
@@ -51,11 +64,57 @@ class Problem:
         return d
 
 
+def capped(problems: list[Problem], limit: int = MAX_PROBLEMS) -> list[Problem]:
+    """The first `limit` problems, then one `more-problems` entry counting the rest (unchanged when short)."""
+    problems = list(problems)
+    if len(problems) <= limit:
+        return problems
+    rest = len(problems) - limit
+    return problems[:limit] + [Problem("more-problems", f"... and {rest} more problem{'s' if rest != 1 else ''} "
+                                       "(fix these and run again)", value=rest)]
+
+
+# Values that look like a code or a number (short, no spaces, few digits) are shown in messages; anything else
+# might be free text that identifies a patient (a name, a record number, a date of birth), so only its shape
+# is shown. A near-miss code is still shown, hence "did you mean" keeps working.
+_CODE_LIKE = re.compile(r"[A-Za-z0-9_.+-]{1,32}")
+_MAX_DIGITS_SHOWN = 4
+
+
+def shown_value(value: Any) -> Any:
+    """`value` as an error message may show it: as it is when it looks like a code or a number, else masked
+    as its shape ("<text, 10 characters>"). Masked values are strings that start with '<'."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        digits = len(str(abs(value))) if abs(value) < 10**40 else 41
+        return value if digits <= 6 else f"<number, {digits if digits <= 40 else 'over 40'} digits>"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        return value if abs(value) < 1e6 else "<number, 7 or more digits>"
+    if isinstance(value, str):
+        if _CODE_LIKE.fullmatch(value) and sum(ch.isdigit() for ch in value) <= _MAX_DIGITS_SHOWN:
+            return value
+        return f"<text, {len(value)} character{'s' if len(value) != 1 else ''}>"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return f"<{type(value).__name__} of {len(value)} item{'s' if len(value) != 1 else ''}>"
+    if isinstance(value, dict):
+        return f"<mapping of {len(value)} key{'s' if len(value) != 1 else ''}>"
+    return f"<{type(value).__name__}>"
+
+
+def describe_value(value: Any) -> str:
+    """shown_value as message text: a shown value in quotes (repr), a masked one as its shape."""
+    shown = shown_value(value)
+    return shown if isinstance(shown, str) and shown.startswith("<") and shown != value else repr(shown)
+
+
 class PatientFactError(NetguideError, ValueError):
-    """The patient's facts are invalid; `problems` lists every invalid field at once."""
+    """The patient's facts are invalid; `problems` lists every invalid field at once (cut at MAX_PROBLEMS)."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
+        self.problems = capped(problems)
         lines = "\n".join(f"  {p}" for p in self.problems)
         n = len(self.problems)
         super().__init__(f"invalid patient facts ({n} problem{'s' if n != 1 else ''}):\n{lines}")
@@ -68,7 +127,7 @@ class RulebookError(NetguideError):
     problems: list[Problem] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems) + f"\n{summary_line(self.problems, 'rule')}"
+        return "\n".join(str(p) for p in capped(self.problems)) + f"\n{summary_line(self.problems, 'rule')}"
 
 
 class ScenarioError(NetguideError):
@@ -76,7 +135,7 @@ class ScenarioError(NetguideError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__("\n".join(str(p) for p in capped(self.problems)))
 
 
 class EngineError(NetguideError):
@@ -85,5 +144,5 @@ class EngineError(NetguideError):
 
 def summary_line(problems: list[Problem], what: str) -> str:
     files = {p.location.path for p in problems if p.location}
-    n = len(problems)
+    n = sum(p.value if p.code == "more-problems" and isinstance(p.value, int) else 1 for p in problems)
     return f"{n} error{'s' if n != 1 else ''} in {len(files)} {what} file{'s' if len(files) != 1 else ''}"
