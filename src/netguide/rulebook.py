@@ -5,6 +5,7 @@ A Rulebook holds only valid rules; load_rulebook() raises RulebookError listing 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -145,8 +146,9 @@ def check_rulebook(directory: Path | str | None = None) -> tuple[Rulebook | None
     digest = hashlib.sha256()
     for path in paths:
         shown = display_path(path)
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-        rules, file_problems = _load_rule_file(path, shown, start=len(loaded))
+        # Each file is read once: the bytes hashed are the bytes parsed (a second read could differ, or block).
+        rules, file_problems, content = _load_rule_file(path, shown, start=len(loaded))
+        digest.update(path.name.encode() + b"\0" + content + b"\0")
         loaded += rules
         problems += file_problems
     declined, declined_problems = _load_declined(root)
@@ -165,7 +167,7 @@ def check_rulebook(directory: Path | str | None = None) -> tuple[Rulebook | None
 
 def _load_manifest(root: Path) -> tuple[dict[str, Any], list[Problem]]:
     path = root / RULEBOOK_MANIFEST
-    if not path.is_file():
+    if not os.path.lexists(path):  # anything else there (a folder, a FIFO, a broken link) is refused by load()
         return {}, [Problem("no-manifest", f"missing {RULEBOOK_MANIFEST} (the rulebook's version)", Location(display_path(path)))]
     try:
         data, _ = load(path, display_path(path))
@@ -188,11 +190,16 @@ def _rule_files(root: Path, manifest: dict[str, Any]) -> tuple[list[Path], list[
     return [root / name for name in listed if name in on_disk], problems
 
 
-def _load_rule_file(path: Path, shown: str, start: int) -> tuple[list[LoadedRule], list[Problem]]:
+def _load_rule_file(path: Path, shown: str, start: int) -> tuple[list[LoadedRule], list[Problem], bytes]:
     try:
         data, locator = load(path, shown)
     except YamlLoadError as exc:
-        return [], [exc.problem]
+        return [], [exc.problem], b""
+    rules, problems = _rules_of_file(path, shown, start, data, locator)
+    return rules, problems, locator.content
+
+
+def _rules_of_file(path: Path, shown: str, start: int, data: Any, locator: Locator) -> tuple[list[LoadedRule], list[Problem]]:
     problems: list[Problem] = []
     if not isinstance(data, dict):
         return [], [Problem("invalid-file", "a rule file must be a mapping with format, area and rules", locator.find(()))]
@@ -271,7 +278,7 @@ def _siblings(loc: tuple) -> list[str]:
 
 def _load_declined(root: Path) -> tuple[DeclinedFile | None, list[Problem]]:
     path = root / DECLINED_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None, []
     try:
         data, locator = load(path, display_path(path))
