@@ -95,3 +95,123 @@ def test_patients_are_immutable():
     p = parse_patient({"grade": "G2"})
     with pytest.raises(Exception):
         p.grade = "G3"
+
+
+# ------------------------------------------------------------------------------------------ instances that skipped validation
+
+@pytest.mark.parametrize("make,field", [
+    (lambda: parse_patient({"grade": "G2"}).model_copy(update={"ki67_percent": float("nan")}), "ki67_percent"),
+    (lambda: parse_patient({"grade": "G2"}).model_copy(update={"ki67_percent": 500}), "ki67_percent"),
+    (lambda: Patient.model_construct(prior_therapies=["NOPE"]), "prior_therapies[0]"),
+    (lambda: Patient.model_construct(grade="G9"), "grade"),
+])
+def test_a_patient_instance_is_validated_again(make, field):
+    """model_copy(update=...) and model_construct() skip validation; parse_patient validates the instance's
+    values again, so every invalid instance is a PatientFactError naming the field, never an answer."""
+    (p,) = _problems(make())
+    assert p.field == field
+
+
+def test_evaluate_refuses_an_unvalidated_instance_with_a_named_field():
+    """evaluate() on Patient.model_construct(grade='G9') raises PatientFactError (it was a bare KeyError)."""
+    import netguide
+
+    with pytest.raises(PatientFactError) as exc:
+        netguide.evaluate(Patient.model_construct(grade="G9"))
+    assert [p.field for p in exc.value.problems] == ["grade"]
+
+
+def test_a_valid_instance_passes_unchanged():
+    """A valid Patient is accepted and keeps its facts."""
+    p = parse_patient({"grade": "G2", "prior_therapies": ["SSA"]})
+    assert parse_patient(p).known_facts() == p.known_facts()
+
+
+# ------------------------------------------------------------------------------------------ order and size
+
+@pytest.mark.parametrize("kind", [set, frozenset])
+def test_sets_of_codes_are_sorted_so_the_answer_does_not_depend_on_hashing(kind):
+    """A set or frozenset of codes has no order: it is sorted by code, in parse_patient and in Patient()."""
+    codes = kind({"TEM", "CAPTEM", "SSA", "EVEROLIMUS"})
+    assert parse_patient({"prior_therapies": codes}).prior_therapies == ["CAPTEM", "EVEROLIMUS", "SSA", "TEM"]
+    assert Patient(failed_therapies=codes).failed_therapies == ["CAPTEM", "EVEROLIMUS", "SSA", "TEM"]
+
+
+def test_set_order_is_the_same_under_every_hash_seed():
+    """to_dict() of an evaluation with a set of therapies is identical under two PYTHONHASHSEEDs."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, netguide; codes = {'TEM', 'CAPTEM', 'SSA', 'EVEROLIMUS', 'PRRT', 'FOLFOX'}; "
+            "print(json.dumps(netguide.parse_patient({'prior_therapies': codes}).known_facts()))")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(outs) == 1 and "CAPTEM" in outs.pop()
+
+
+def test_a_million_item_list_is_one_problem_at_once():
+    """More items than there are intervention codes is one too-many-items problem, found before validation."""
+    import time
+
+    start = time.perf_counter()
+    (p,) = _problems({"prior_therapies": ["NOPE"] * 1_000_000})
+    assert (p.code, p.field) == ("too-many-items", "prior_therapies") and len(str(p)) < 300
+    assert time.perf_counter() - start < 5
+
+
+def test_an_endless_iterable_is_refused_not_consumed():
+    """A generator is not a list: refused without being read (it might never end)."""
+    import itertools
+
+    (p,) = _problems({"prior_therapies": (f"X{i}" for i in itertools.count())})
+    assert (p.code, p.field) == ("invalid-value", "prior_therapies")
+
+
+def test_problems_are_capped_with_a_count_of_the_rest():
+    """40 invalid items give the first 20 problems and one more-problems entry counting the other 20."""
+    problems = _problems({"prior_therapies": [f"NOPE{i}" for i in range(40)]})
+    assert len(problems) == 21 and problems[-1].code == "more-problems" and "20 more problems" in problems[-1].message
+
+
+def test_a_million_unknown_keys_cost_one_pass_and_a_short_message():
+    """A million keys that are not facts: 20 named, one counting the rest, quickly."""
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(PatientFactError) as exc:
+        parse_patient({f"note_{i}": "x" for i in range(1_000_000)})
+    assert len(exc.value.problems) == 21 and len(str(exc.value)) < 5_000
+    assert "999,980 more" in exc.value.problems[-1].message
+    assert time.perf_counter() - start < 5
+
+
+# ------------------------------------------------------------------------------------------ patient data in messages
+
+def test_an_unknown_keys_value_is_never_repeated():
+    """The value of a key that is not a fact (a name, a record number) appears nowhere in the error."""
+    with pytest.raises(PatientFactError) as exc:
+        parse_patient({"patient_name": "John Smith", "mrn": "00123456", "grade": "G2"})
+    text = str(exc.value) + repr([p.to_dict() for p in exc.value.problems])
+    assert "John" not in text and "00123456" not in text
+    assert {p.field for p in exc.value.problems} == {"patient_name", "mrn"}
+
+
+@pytest.mark.parametrize("value,shown", [
+    ("John Smith", "<text, 10 characters>"), ("1234567", "<text, 7 characters>"), ("1970-01-01", "<text, 10 characters>"),
+    (12345678, "<number, 8 digits>"), (["Smith"], "<list of 1 item>"),
+])
+def test_free_text_values_of_known_facts_are_masked(value, shown):
+    """A value that may be free text is shown by its shape only, in the message and in to_dict()."""
+    (p,) = _problems({"primary_site" if not isinstance(value, int) else "ki67_percent": value})
+    assert p.value == shown and shown in p.message and str(value) not in str(p) + repr(p.to_dict())
+
+
+@pytest.mark.parametrize("data,shown,suggestion", [
+    ({"primary_site": "pancrease"}, "pancrease", "pancreas"), ({"grade": "G9"}, "G9", None),
+    ({"ki67_percent": 500}, 500, None), ({"prior_therapies": ["captem"]}, "captem", "CAPTEM"),
+])
+def test_code_like_values_are_still_shown_with_did_you_mean(data, shown, suggestion):
+    """A near-miss code or a number is shown as typed, with its suggestion."""
+    (p,) = _problems(data)
+    assert p.value == shown and repr(shown) in p.message and p.suggestion == suggestion

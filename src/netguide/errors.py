@@ -65,13 +65,16 @@ class Problem:
 
 
 def capped(problems: list[Problem], limit: int = MAX_PROBLEMS) -> list[Problem]:
-    """The first `limit` problems, then one `more-problems` entry counting the rest (unchanged when short)."""
+    """The first `limit` problems, then one `more-problems` entry counting the rest (unchanged when short).
+    A `more-problems` entry already in the list (a count made without building each problem) adds its count."""
     problems = list(problems)
-    if len(problems) <= limit:
-        return problems
-    rest = len(problems) - limit
-    return problems[:limit] + [Problem("more-problems", f"... and {rest} more problem{'s' if rest != 1 else ''} "
-                                       "(fix these and run again)", value=rest)]
+    carried = sum(p.value for p in problems if p.code == "more-problems" and isinstance(p.value, int))
+    real = [p for p in problems if p.code != "more-problems"]
+    rest = max(0, len(real) - limit) + carried
+    if not rest:
+        return real
+    return real[:limit] + [Problem("more-problems", f"... and {rest:,} more problem{'s' if rest != 1 else ''} "
+                                   "(fix these and run again)", value=rest)]
 
 
 # Values that look like a code or a number (short, no spaces, few digits) are shown in messages; anything else

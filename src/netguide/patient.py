@@ -1,19 +1,24 @@
 """The patient-fact model: every fact of the contract vocabulary, typed and ranged; absent means unknown.
 
 The model is built from the packaged vocabulary so the contract has one source. Validation reports every
-invalid field at once (PatientFactError), each naming the field, the value, what is allowed and, for a
-near miss, what was probably meant.
+invalid field at once (PatientFactError, cut at errors.MAX_PROBLEMS), each naming the field, what is allowed and,
+for a near miss, what was probably meant. A value is repeated in a message only when it looks like a code or a
+number (errors.shown_value): free text may identify a patient, and an unknown key's value is never repeated.
+
+List facts are ordered: a set or frozenset of codes (from the Python API) is sorted by code before validation,
+so an answer and its to_dict() never depend on PYTHONHASHSEED. Lists longer than there are intervention codes
+are refused before validation (one `too-many-items` problem, not one per item).
 """
 from __future__ import annotations
 
 import math
-import reprlib
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, create_model
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt,
+                      ValidationError, create_model)
 from pydantic.types import StrictFloat
 
-from .errors import PatientFactError, Problem
+from .errors import MAX_PROBLEMS, PatientFactError, Problem, describe_value, shown_value
 from .suggestions import suggest
 from .vocabulary import BOOL, ENUM, FACTS, INTEGER, INTERVENTIONS, LIST, NUMBER, FactSpec
 
@@ -26,6 +31,13 @@ def _keep_decimals(x: float | int) -> float | int:
     return x if isinstance(x, int) else round(x, NUMBER_DECIMALS)
 
 
+def _sorted_if_unordered(value: Any) -> Any:
+    """A set of codes has no order; sorted, the answer is the same whatever the hash seed (PYTHONHASHSEED)."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=lambda v: (type(v).__name__, str(v)))
+    return value
+
+
 def _annotation(spec: FactSpec) -> Any:
     if spec.type == ENUM:
         return Optional[Literal[spec.values]]  # type: ignore[valid-type]
@@ -36,7 +48,8 @@ def _annotation(spec: FactSpec) -> Any:
     if spec.type == NUMBER:
         return Optional[Annotated[StrictFloat | StrictInt, AfterValidator(_keep_decimals)]]
     if spec.type == LIST:
-        return Optional[list[Literal[tuple(INTERVENTIONS)]]]  # type: ignore[valid-type]
+        return Annotated[Optional[list[Literal[tuple(INTERVENTIONS)]]],  # type: ignore[valid-type]
+                         BeforeValidator(_sorted_if_unordered)]
     raise AssertionError(f"unknown fact type {spec.type}")
 
 
@@ -64,22 +77,70 @@ Patient = create_model(  # type: ignore[call-overload]
 
 
 def parse_patient(data: Any) -> "Patient":
-    """Validate `data` (a Patient or a mapping of facts); raise PatientFactError listing every problem."""
+    """Validate `data` (a Patient or a mapping of facts); raise PatientFactError listing every problem.
+
+    A Patient is validated again from its field values: model_copy(update=...) and model_construct() skip
+    validation, and an unchecked NaN Ki-67 or an unknown code must never reach the rules.
+    """
     if isinstance(data, Patient):
-        return data
+        data = {name: value for name, value in vars(data).items() if value is not None}
     if not isinstance(data, dict):
         raise PatientFactError(
             [Problem("invalid-patient", f"a patient must be a mapping of facts, not {type(data).__name__}",
-                     value=_show(data), allowed="a mapping such as {grade: G2, primary_site: pancreas}")]
+                     value=shown_value(data), allowed="a mapping such as {grade: G2, primary_site: pancreas}")]
         )
-    bad_keys = [k for k in data if not isinstance(k, str)]
-    if bad_keys:
-        raise PatientFactError([Problem("unknown-fact", f"{_show(k)} is not a patient fact", field=_show(k),
-                                        allowed="the facts of vocabulary.yaml") for k in bad_keys])
+    problems = _refused_before_validation(data)
+    refused = {p.field for p in problems}
+    checked = {k: v for k, v in data.items() if isinstance(k, str) and k in FACTS and k not in refused}
+    if not problems:
+        try:
+            return Patient.model_validate(checked)
+        except ValidationError as exc:
+            raise PatientFactError(_problems(exc, checked)) from None
     try:
-        return Patient.model_validate(data)
+        Patient.model_validate(checked)
     except ValidationError as exc:
-        raise PatientFactError(_problems(exc, data)) from None
+        problems += _problems(exc, checked)
+    raise PatientFactError(sorted(problems, key=lambda p: p.field or ""))
+
+
+def _refused_before_validation(data: dict[Any, Any]) -> list[Problem]:
+    """Unknown keys, over-long lists and list facts that are no list, found without pydantic: a million
+    unknown keys or list items cost one pass here, not a million validation errors and messages."""
+    problems: list[Problem] = []
+    unknown = 0
+    for key, value in data.items():
+        if not isinstance(key, str) or key not in FACTS:
+            unknown += 1
+            if unknown <= MAX_PROBLEMS:
+                problems.append(_unknown(key))
+            continue
+        spec = FACTS[key]
+        if spec.type != LIST or value is None:
+            continue
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            # pydantic would also consume any other iterable (a generator, perhaps endless)
+            problems.append(Problem("invalid-value", f"{key}: {describe_value(value)} is not a list; expected "
+                                    f"{spec.allowed()}", field=key, value=shown_value(value), allowed=spec.allowed()))
+        elif len(value) > len(INTERVENTIONS):
+            problems.append(Problem("too-many-items", f"{key}: {len(value):,} items, more than there are intervention "
+                                    f"codes ({len(INTERVENTIONS)}); give each code once", field=key,
+                                    value=f"<list of {len(value)} items>", allowed=spec.allowed()))
+    if unknown > MAX_PROBLEMS:
+        problems.append(Problem("more-problems", f"... and {unknown - MAX_PROBLEMS:,} more keys that are not patient "
+                                "facts", value=unknown - MAX_PROBLEMS))
+    return problems
+
+
+def _unknown(key: Any) -> Problem:
+    """An unknown key is named (shortened), never its value: that is where a name or a record number sits."""
+    name = key if isinstance(key, str) else repr(key)
+    shown = name if len(name) <= 60 else name[:60] + f"... ({len(name)} characters)"
+    if not isinstance(key, str):
+        return Problem("unknown-fact", f"{shown} is not a patient fact (keys are fact names)", field=shown,
+                       allowed="the facts of vocabulary.yaml")
+    return Problem("unknown-fact", f"{shown!r} is not a patient fact", field=shown,
+                   allowed="the facts of vocabulary.yaml", suggestion=suggest(key, FACTS))
 
 
 def _problems(exc: ValidationError, data: dict[str, Any]) -> list[Problem]:
@@ -97,15 +158,14 @@ def _problems(exc: ValidationError, data: dict[str, Any]) -> list[Problem]:
 
 def _problem(name: str, loc: tuple, err: dict[str, Any], data: dict[str, Any]) -> Problem:
     if err["type"] == "extra_forbidden" or name not in FACTS:
-        return Problem("unknown-fact", f"{_show(name)!r} is not a patient fact", field=name, value=_show(data.get(name)),
-                       allowed="the facts of vocabulary.yaml", suggestion=suggest(name, FACTS))
+        return _unknown(name)
     spec = FACTS[name]
     value = data.get(name)
-    if spec.type == LIST and len(loc) > 1 and isinstance(value, list) and isinstance(loc[1], int):
+    if spec.type == LIST and len(loc) > 1 and isinstance(value, (list, tuple)) and isinstance(loc[1], int):
         item = value[loc[1]] if loc[1] < len(value) else None
-        return Problem("invalid-value", f"{name}[{loc[1]}]: {_show(item)!r} is not an intervention code",
-                       field=f"{name}[{loc[1]}]", value=_show(item), allowed="an intervention code of vocabulary.yaml",
-                       suggestion=suggest(item, spec.values))
+        return Problem("invalid-value", f"{name}[{loc[1]}]: {describe_value(item)} is not an intervention code",
+                       field=f"{name}[{loc[1]}]", value=shown_value(item),
+                       allowed="an intervention code of vocabulary.yaml", suggestion=suggest(item, spec.values))
     allowed = spec.allowed()
     suggestion = suggest(value, spec.values) if spec.type == ENUM else None
     if isinstance(value, float) and not math.isfinite(value):
@@ -114,24 +174,5 @@ def _problem(name: str, loc: tuple, err: dict[str, Any], data: dict[str, Any]) -
         why = "is out of range"
     else:
         why = "is not allowed"
-    return Problem("invalid-value", f"{name}: {_show(value)!r} {why}; expected {allowed}", field=name,
-                   value=_show(value), allowed=allowed, suggestion=suggestion)
-
-
-def _repr(value: Any) -> str:
-    try:
-        return repr(value)
-    except RecursionError:  # a deeply nested list or dict: show its outer levels only
-        return reprlib.repr(value)
-
-
-def _show(value: Any, limit: int = 60) -> Any:
-    """A value fit for an error message: plain scalars as they are, anything else shortened."""
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, (int, float)):
-        if isinstance(value, int) and abs(value) > 10**18:
-            return f"{str(value)[:20]}... ({len(str(value))} digits)"
-        return value if not isinstance(value, float) or math.isfinite(value) else str(value)
-    text = value if isinstance(value, str) else _repr(value)
-    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+    return Problem("invalid-value", f"{name}: {describe_value(value)} {why}; expected {allowed}", field=name,
+                   value=shown_value(value), allowed=allowed, suggestion=suggestion)
