@@ -51,7 +51,42 @@ def test_the_adapter_calls_the_c_module_never_the_host():
     """The adapter uses durable_rules_engine directly: no Host, no durable.lang, so no timer threads."""
     text = (SRC / "engine.py").read_text()
     assert "import durable_rules_engine" in text
-    assert not re.search(r"durable\.(lang|engine)|\bHost\b|post\(|delete_state\(", text.split('"""', 2)[2])
+    assert not re.search(r"durable\.(lang|engine)|\bHost\b|post\(", text.split('"""', 2)[2])
+
+
+def test_sessions_are_deleted_only_after_an_action_started_in_them():
+    """delete_state on a session where no action started frees uninitialised memory; every compiled ruleset has
+    the adapter's warm-up rule, which the warm-up fact fires, and delete_state is called in one place only."""
+    from netguide.compiler import WARMUP_RULE
+
+    compiled = compile_rulebook(load_rulebook(BASIC))
+    assert all(WARMUP_RULE in rs.definition and WARMUP_RULE not in rs.rule_ids for rs in compiled.rulesets)
+    text = (SRC / "engine.py").read_text()
+    assert text.count("delete_state(") == 1
+
+
+def test_closing_engines_frees_their_sessions():
+    """200 engines built, used and closed leave resident memory flat (delete_ruleset alone kept each session)."""
+    import gc
+
+    from netguide.fuzzing import rss_bytes
+
+    compiled = compile_rulebook(load_rulebook(BASIC))
+
+    def cycle():
+        eng = Engine(compiled)
+        for g in ("G1", "G2", "G3"):
+            eng.fire({"grade": g, "bulky_disease": True})
+        eng.close()
+
+    for _ in range(20):
+        cycle()
+    gc.collect()
+    before = rss_bytes()
+    for _ in range(200):
+        cycle()
+    gc.collect()
+    assert (rss_bytes() - before) / 2**20 < 20  # 38 MB when delete_ruleset alone left the sessions
 
 
 def test_evaluations_start_no_background_threads(basic):
@@ -92,9 +127,14 @@ def test_netguide_deduplicates_firings(basic):
 
 def test_every_compiled_pattern_starts_with_the_patient_discriminator():
     """A positive discriminator comes first in every pattern, so no rule can match the hidden state fact."""
+    from netguide.compiler import WARMUP_RULE
+
     compiled = compile_rulebook(load_rulebook(BASIC))
     for rs in compiled.rulesets:
-        for rule in rs.definition.values():
+        assert rs.definition[WARMUP_RULE]["all"][0]["m"] == {"t": "warmup"}  # the adapter's own, a discriminator too
+        for name, rule in rs.definition.items():
+            if name == WARMUP_RULE:
+                continue
             pattern = rule["all"][0]["m"]
             first = pattern["$and"][0] if "$and" in pattern else pattern
             assert first == {"t": "patient"}
@@ -259,3 +299,32 @@ def test_includes_any_of_a_list_fires_on_each_code(tmp_path: Path, failed, fires
     (tmp_path / "rulebook.yaml").write_text('version: "t"\nfiles: [g.yaml]\n')
     rt = Runtime.build(load_rulebook(tmp_path))
     assert ("g.after_failure" in rt.engine.fire({"failed_therapies": failed})) is fires
+
+
+def _one_rule_book(tmp_path: Path, when: str):
+    (tmp_path / "n.yaml").write_text(
+        "format: 1\narea: Numbers\nrules:\n  - id: n.r\n    title: A threshold\n    status: draft\n"
+        f"    when: {when}\n"
+        "    then: {kind: option, interventions: [CAPTEM], statement: Test statement text.}\n"
+        "    evidence: [{section: test, quote: A quote long enough to pass.}]\n"
+        "  - id: n.fallback\n    title: fallback\n    status: draft\n    when: always\n    fallback: true\n"
+        "    then: {kind: insufficient_evidence, statement: Test fallback statement.}\n"
+        "    evidence: [{section: test, quote: A quote long enough to pass.}]\n")
+    (tmp_path / "rulebook.yaml").write_text('version: "t"\nfiles: [n.yaml]\n')
+    return load_rulebook(tmp_path)
+
+
+def test_a_tiny_threshold_compiles_without_an_exponent_and_fires(tmp_path: Path):
+    """`above: 0.00001` is written 0.00001 in the ruleset (json.dumps would write 1e-05, which create_ruleset
+    refuses), and it decides like the threshold it is."""
+    rt = Runtime.build(_one_rule_book(tmp_path, "{ki67_percent: {above: 0.00001}}"))
+    assert "e-" not in "".join(rs.json() for rs in rt.compiled.rulesets)
+    assert rt.engine.fire({"ki67_percent": 0.00002}) == {"n.r", "n.fallback"}
+    assert rt.engine.fire({"ki67_percent": 0.00001}) == {"n.fallback"}
+
+
+def test_a_threshold_finer_than_six_decimals_is_refused_at_compile_time(tmp_path: Path):
+    """Patients' numbers are kept to 6 decimals, so `above: 0.0000001` would silently act as `above: 0`."""
+    with pytest.raises(RulebookError) as exc:
+        compile_rulebook(_one_rule_book(tmp_path, "{ki67_percent: {above: 0.0000001}}"))
+    assert "number-precision" in str(exc.value) and "n.yaml:7" in str(exc.value)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from . import conditions
@@ -29,6 +30,10 @@ from .rulebook import LoadedRule, Rulebook
 from .vocabulary import BOOL, FACTS, LIST, NUMBER
 
 DISCRIMINATOR = ("t", "patient")
+# Every ruleset also holds one rule of the engine adapter's own, matched only by the fact it asserts to warm a new
+# session: so an action has started in every session before it is ever deleted (delete_state on a session where
+# none started frees uninitialised memory), whatever the rules match.
+WARMUP_RULE, WARMUP_DISCRIMINATOR = "netguide_warmup", ("t", "warmup")
 RESERVED_FIELDS = ("id", "sid", "t")
 # One rule alternative is one path below the discriminator; 64 true siblings abort a patient at run time.
 MAX_ALTERNATIVES_PER_RULESET = 63
@@ -184,7 +189,23 @@ class CompiledRuleset:
     alternatives: int
 
     def json(self) -> str:
-        return json.dumps(self.definition, ensure_ascii=False, separators=(",", ":"))
+        return self.text
+
+    @cached_property
+    def text(self) -> str:
+        """The ruleset's JSON, made once: an engine rebuilds its rulesets from it after an interrupted sequence.
+        Numbers are written as the engine's parser reads them (json.dumps writes 0.00001 as 1e-05, refused)."""
+        return _engine_json(self.definition)
+
+
+def _engine_json(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_engine_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_engine_json(v) for v in value) + "]"
+    if type(value) is float:
+        return number_json(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -257,6 +278,7 @@ def compile_rulebook(book: Rulebook) -> CompiledRulebook:
     problems: list[Problem] = []
     compiled_rules: list[tuple[LoadedRule, str, dict[str, Any], int]] = []
     for r in book.rules:
+        problems += _precision_problems(r)
         nnf = conditions.negation_normal_form(r.condition)
         alts = engine_alternatives(nnf)
         if alts > MAX_ALTERNATIVES_PER_RULE:
@@ -278,6 +300,19 @@ def compile_rulebook(book: Rulebook) -> CompiledRulebook:
     return CompiledRulebook(tuple(rulesets), compiler.encoder, book.version_string)
 
 
+def _precision_problems(r: LoadedRule) -> list[Problem]:
+    """A threshold finer than the 6 decimals patients are kept to would be rounded into another threshold."""
+    out = []
+    for t in conditions.tests_of(r.condition):
+        v = t.value
+        if type(v) is float and round(v, DECIMALS) != v:
+            out.append(Problem("number-precision", f"'{r.id}': {t.fact} threshold {v!r} has more than {DECIMALS} "
+                               f"decimal places; patients' numbers are kept to {DECIMALS}, so it would act as "
+                               f"{round(v, DECIMALS)!r}", r.location("when"), field=t.fact, value=v,
+                               allowed=f"a number with at most {DECIMALS} decimal places"))
+    return out
+
+
 def _engine_rule_name(r: LoadedRule) -> str:
     return f"r{r.index:04d}_{r.id.replace('.', '__')}"
 
@@ -292,6 +327,7 @@ def _partition(rules: list[tuple[LoadedRule, str, dict[str, Any], int]], content
     def flush() -> None:
         nonlocal current, ids, total
         if current:
+            current[WARMUP_RULE] = {"all": [{"m": {WARMUP_DISCRIMINATOR[0]: WARMUP_DISCRIMINATOR[1]}}]}
             out.append(CompiledRuleset(f"netguide_{content_hash}_{len(out)}", current, ids, total))
         current, ids, total = {}, {}, 0
 

@@ -12,6 +12,7 @@ Missing facts come from the compiled conditions: a rule that did not fire and wh
 """
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,17 @@ class Runtime:
 
 _default_books: dict[str, Rulebook] = {}
 _runtimes_lock = threading.Lock()
+
+
+def _new_runtimes_lock_after_fork() -> None:
+    # Another thread may have held the lock (loading a rulebook) when the process forked: the child would wait
+    # for a thread it does not have.
+    global _runtimes_lock
+    _runtimes_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_runtimes_lock_after_fork)
 
 RulebookLike = Union[Runtime, Rulebook, Path, str, None]
 

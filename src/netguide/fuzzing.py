@@ -11,6 +11,15 @@ recommendation, or raise PatientFactError; anything else is a failure, printed w
 At the end it reports the resident memory (/proc/self/statm) after a warm-up and at the end ("memory flat"
 when the growth stays under --max-growth-mb), and the number of patient facts still asserted in the engine's
 session (0: no patient leaks). Exit 0 when all holds, 1 otherwise or when the rules do not load.
+
+    netguide fuzz --interrupts 10000 --seed 1 [--max-delay-us 400]
+
+interrupts evaluations instead, as a server's timeout or a Ctrl-C would: before each evaluation of a random valid
+patient a one-shot timer (SIGALRM, 0 to --max-delay-us microseconds) is armed whose handler raises. Every
+evaluation that completes is compared, whole, with the answer assembled from netguide.reference's firings for the
+same facts: a wrong answer after an interrupt is a failure. It runs until that many interrupts landed inside
+evaluate(), reports where they landed and how often the engine threw a dirty session away, and that no fact is
+left asserted. A watchdog (faulthandler) ends the process with every thread's stack if one evaluation hangs.
 """
 from __future__ import annotations
 
@@ -104,9 +113,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", help="rules folder (default: the shipped rules)")
     parser.add_argument("--max-growth-mb", type=float, default=20.0,
                         help="memory is flat when RSS grows less than this after the warm-up (default 20)")
+    parser.add_argument("--interrupts", type=int, default=0, metavar="N",
+                        help="interrupt evaluations with one-shot SIGALRM timers until N landed inside evaluate(), "
+                             "and check every later answer against the reference evaluator")
+    parser.add_argument("--max-delay-us", type=int, default=400,
+                        help="with --interrupts: each timer fires after 0 to this many microseconds (default 400)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.interrupts:
+        return run_interrupts(args)
     from .errors import PatientFactError
     from .evaluation import evaluate, runtime_for
     from .results import Evaluation
@@ -152,3 +168,96 @@ def run(args: argparse.Namespace) -> int:
           f"growth {growth_mb:+.1f} MB: {'memory flat' if flat else 'MEMORY GREW'} (bound {args.max_growth_mb:g} MB)")
     print(f"facts left in the engine session: {live}")
     return 0 if not failures and live == 0 and flat else 1
+
+
+class _Interrupt(Exception):
+    """Raised by the timer's signal handler: stands for KeyboardInterrupt or a request timeout."""
+
+
+def _landed_in(exc: BaseException) -> str:
+    """Where an interrupt landed: the innermost netguide function it unwound (or 'outside evaluate')."""
+    tb, where = exc.__traceback__, "outside evaluate"
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if "netguide" in code.co_filename and not code.co_filename.endswith("fuzzing.py"):
+            where = f"{os.path.basename(code.co_filename)}:{code.co_name}"
+        tb = tb.tb_next
+    return where
+
+
+def run_interrupts(args: argparse.Namespace) -> int:
+    """Interrupt evaluations at random moments; every completed answer must equal the reference's."""
+    import faulthandler
+    import signal
+    import sys
+
+    from .evaluation import assemble, evaluate, runtime_for
+    from .patient import parse_patient
+    from .reference import reference_fired
+
+    if not hasattr(signal, "setitimer"):
+        print("netguide fuzz --interrupts needs POSIX interval timers (signal.setitimer)")
+        return 1
+    rt = runtime_for(args.rules)
+    book = rt.rulebook
+    rng = random.Random(args.seed)
+
+    def handler(signum, frame):
+        raise _Interrupt()
+
+    # Built and warmed uninterrupted: the lazily built caches of a first evaluation take longer than a timer of a
+    # few hundred microseconds, so a cold run could spend its whole budget re-interrupting them.
+    evaluate({"differentiation": "well", "grade": "G2"}, rt)
+    previous = signal.signal(signal.SIGALRM, handler)
+    landed: Counter[str] = Counter()
+    failures: list[str] = []
+    checked = attempts = 0
+    rebuilds_before = rt.engine.rebuilds
+    start = time.perf_counter()
+    try:
+        while landed.total() - landed["outside evaluate"] < args.interrupts:
+            if attempts % 100 == 0:  # a hang ends the run with every thread's stack instead of waiting for ever
+                faulthandler.dump_traceback_later(60, exit=True, file=sys.stderr)
+            attempts += 1
+            data = random_patient(rng)
+            facts = parse_patient(data).known_facts()
+            try:
+                signal.setitimer(signal.ITIMER_REAL, rng.uniform(0, args.max_delay_us) / 1e6)
+                got = evaluate(data, rt)
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            except _Interrupt as exc:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                landed[_landed_in(exc)] += 1
+                continue
+            want = assemble(book, facts, reference_fired(book, facts))
+            checked += 1
+            if got != want and len(failures) < 1_000:
+                failures.append(f"wrong answer after {landed.total()} interrupts: engine fired "
+                                f"{sorted(t.rule_id for t in got.trace)}, reference "
+                                f"{sorted(t.rule_id for t in want.trace)}\n    input: {_REPR.repr(data)}")
+        final = evaluate({"differentiation": "well", "grade": "G2"}, rt)  # a last, uninterrupted evaluation
+        if final != assemble(book, parse_patient({"differentiation": "well", "grade": "G2"}).known_facts(),
+                             reference_fired(book, {"differentiation": "well", "grade": "G2"})):
+            failures.append("the last, uninterrupted evaluation is wrong")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        faulthandler.cancel_dump_traceback_later()
+    elapsed = time.perf_counter() - start
+    live = rt.engine.live_fact_count()
+    inside = landed.total() - landed["outside evaluate"]
+    print(f"rulebook {rt.rulebook.version_string}, seed {args.seed}, timers of 0-{args.max_delay_us} µs")
+    print(f"evaluations started: {attempts}; interrupted inside evaluate(): {inside}; "
+          f"answers checked against the reference: {checked}; {elapsed:.1f} s")
+    # engine.py per function (the sequence and its recovery); every other module as one line
+    grouped: Counter[str] = Counter()
+    for where, n in landed.items():
+        grouped[where if where.startswith("engine.py") or " " in where else where.split(":")[0]] += n
+    for where, n in sorted(grouped.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  interrupts in {where}: {n}")
+    print(f"dirty sessions rebuilt: {rt.engine.rebuilds - rebuilds_before}")
+    print(f"wrong answers: {len(failures)}")
+    for text in failures[:SHOWN_FAILURES]:
+        print(f"  {text}")
+    print(f"facts left in the engine session: {live}")
+    return 0 if not failures and live == 0 else 1
