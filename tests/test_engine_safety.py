@@ -321,3 +321,26 @@ def test_ten_thousand_real_interrupts():
                           capture_output=True, text=True, timeout=3000)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "wrong answers: 0" in proc.stdout
+
+
+def test_dask_workers_give_the_answers_of_one_process():
+    """A dask.distributed LocalCluster of 2 worker processes (spawned, tasks run in worker threads) answers 40
+    patients exactly as this process does; each worker builds its engine once and reuses it."""
+    import distributed  # a test dependency (pyproject [test]): its absence is a failure, not a skip
+
+    rng = random.Random(8)
+    patients = [BUSY] + [random_patient(rng) for _ in range(39)]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=2, processes=True, dashboard_address=None,
+                                  silence_logs=50) as cluster, distributed.Client(cluster) as client:
+        got = client.gather(client.map(_answer, patients, pure=False))
+        engines = client.run(_engine_identity)
+    assert got == [evaluate(p).to_dict() for p in patients]
+    assert len(engines) == 2 and all(rebuilds == 0 for _, rebuilds in engines.values())
+
+
+def _engine_identity() -> tuple[int, int]:
+    """Run on a dask worker: which engine object its evaluations used, and how often it was rebuilt."""
+    from netguide.evaluation import runtime_for
+
+    engine = runtime_for().engine
+    return id(engine), engine.rebuilds
