@@ -7,14 +7,76 @@ Nothing else is repaired.
 """
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import Problem
+from .errors import NetguideError, Problem
 
+# Where the review's text is looked for, in order: --source PATH; the NETGUIDE_SOURCE variable; DEFAULT_SOURCE
+# relative to the repository root (the folder holding rules/), so the answer does not depend on where netguide
+# is run from; then relative to the working directory.
 DEFAULT_SOURCE = Path("../shared/source/zappi-2023-jcm-12-717.txt")
+SOURCE_ENV = "NETGUIDE_SOURCE"
 _WRAP = "\x01"  # stands for a hyphen at a line end: matches "-" or nothing
+
+
+@dataclass(frozen=True)
+class SourceLookup:
+    """Where the review's text was found (`path`, None when nowhere) and every place looked at, in order."""
+
+    path: Path | None
+    tried: tuple[str, ...]
+    given_by: str  # "--source", SOURCE_ENV, or "default"
+
+
+def find_source(explicit: str | Path | None = None, environ: Mapping[str, str] | None = None) -> SourceLookup:
+    """Look for the review's text: `explicit` (--source) alone when given, else $NETGUIDE_SOURCE alone when set
+    (a path that is wrong must not be replaced silently by another copy), else the default places."""
+    env = os.environ if environ is None else environ
+    if explicit:
+        return _first([Path(explicit)], "--source")
+    if env.get(SOURCE_ENV):
+        return _first([Path(env[SOURCE_ENV])], SOURCE_ENV)
+    candidates = []
+    root = repository_root()
+    if root is not None:
+        candidates.append(Path(os.path.normpath(root / DEFAULT_SOURCE)))
+    candidates.append(Path(os.path.normpath(Path.cwd() / DEFAULT_SOURCE)))
+    return _first(list(dict.fromkeys(candidates)), "default")
+
+
+def _first(candidates: list[Path], given_by: str) -> SourceLookup:
+    found = next((p for p in candidates if p.is_file()), None)
+    return SourceLookup(found, tuple(str(p) for p in candidates), given_by)
+
+
+def repository_root() -> Path | None:
+    """The folder holding the shipped rules/ (rulebook.default_rules_dir), or None outside a source tree."""
+    from .rulebook import default_rules_dir
+
+    try:
+        return default_rules_dir().parent
+    except NetguideError:
+        return None
+
+
+def review_text_not_found(lookup: SourceLookup) -> Problem:
+    """The problem `check` reports when the quotes cannot be verified: where it looked, and exactly how to give
+    the text."""
+    root = repository_root()
+    place = os.path.normpath(root / DEFAULT_SOURCE) if root is not None else str(DEFAULT_SOURCE)
+    if lookup.given_by == SOURCE_ENV:
+        where = f"at {lookup.tried[0]}, the path {SOURCE_ENV} gives"
+    else:
+        where = f"(looked at: {'; '.join(lookup.tried)})"
+    return Problem("review-text-not-found",
+                   f"the review's text was not found {where}, so no quote was verified; give it with --source PATH, "
+                   f"or set {SOURCE_ENV}=PATH, or place it at {place}; or pass --no-quotes to check without it",
+                   field="source", allowed=f"--source PATH, {SOURCE_ENV}=PATH, or the file at {place}")
 
 
 def normalise(text: str) -> str:
