@@ -2,6 +2,7 @@
 (under the generous 5 s guard), as a Problem at file:line, with exit code 1 from the command line."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from netguide import cli
 from netguide.errors import RulebookError, ScenarioError
 from netguide.rulebook import check_rulebook, load_rulebook
 from netguide.scenarios import load_scenarios
@@ -112,3 +114,58 @@ def test_a_fifo_in_a_scenarios_folder_is_refused(tmp_path: Path):
         load_scenarios(folder)
     assert [p.code for p in exc.value.problems] == ["not-a-file", "not-a-file"]
     assert time.perf_counter() - start < GUARD_S
+
+
+# ------------------------------------------------------------------------------------------ patient files, through the CLI
+
+def _generated(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+PATIENT_CASES = [
+    # (file or generator, code, line)
+    ("billion_laughs.yaml", "yaml-too-large", 6),
+    ("recursive_alias.yaml", "yaml-alias", 3),
+    ("merge_key.yaml", "yaml-merge-key", 4),
+    ("set.yaml", "unordered-collection", 3),
+    ("octal.yaml", "ambiguous-number", 3),
+    ("duplicate_key.json", "duplicate-key", 4),
+    ("nan.json", "non-finite-number", 2),
+    ("latin1.yaml", "not-utf8", 2),
+    (lambda: "grade: G2\nx: " + "[" * 10_000 + "]" * 10_000 + "\n", "yaml-too-deep", 2),
+    (lambda: "grade: G2\nx: " + "[" * 3_000 + "]" * 3_000 + "\n", "yaml-too-deep", 2),
+    (lambda: "grade: G2\nx: " + "{a: " * 3_000 + "1" + "}" * 3_000 + "\n", "yaml-too-deep", 2),
+    (lambda: "grade: G2\nprior_systemic_lines: " + "7" * 5_000 + "\n", "number-too-large", 2),
+    (lambda: "grade: G2\nprior_therapies: [" + ",".join(["SSA"] * 1_000_000) + "]\n", "file-too-large", 0),
+    (lambda: "grade: G2\nprior_therapies: [" + ",".join(["SSA"] * 200_000) + "]\n", "yaml-too-large", 2),
+    (lambda: "grade: G2\nki67_percent: 1:05\n", "ambiguous-number", 2),
+    (lambda: "grade: G2\nki67_percent: 0x0e\n", "ambiguous-number", 2),
+    (lambda: "grade: G2\nki67_percent: 0b1100\n", "ambiguous-number", 2),
+    (lambda: "grade: G2\nki67_percent: 1_2.5\n", "ambiguous-number", 2),
+]
+
+
+@pytest.mark.parametrize("case,code,line", PATIENT_CASES,
+                         ids=[c if isinstance(c, str) else f"{code}-{i}" for i, (c, code, _) in enumerate(PATIENT_CASES)])
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_hostile_patient_file_is_exit_1_with_a_located_problem(tmp_path: Path, capsys, case, code, line, fmt):
+    """Each hostile patient file: exit 1, the problem's code at its line (stderr for text, stdout JSON for
+    --format json), at once; never exit 3, a traceback, a MemoryError or a silently changed value."""
+    if isinstance(case, str):
+        path = HOSTILE / case
+    else:
+        path = _generated(tmp_path, "p.yaml", case())
+    start = time.perf_counter()
+    rc = cli.main(["evaluate", str(path), "--rules", str(BASIC), "--format", fmt])
+    elapsed = time.perf_counter() - start
+    out, err = capsys.readouterr()
+    assert rc == 1, out + err
+    if fmt == "json":
+        (p,) = json.loads(out)["problems"]
+        assert p["code"] == code and p.get("location", {}).get("line", 0) == line, p
+    else:
+        where = f"{path}:{line}:" if line else f"{path}: {code}"
+        assert f"{code}:" in err and where in err, err
+    assert elapsed < GUARD_S

@@ -148,4 +148,5 @@ class EngineError(NetguideError):
 def summary_line(problems: list[Problem], what: str) -> str:
     files = {p.location.path for p in problems if p.location}
     n = sum(p.value if p.code == "more-problems" and isinstance(p.value, int) else 1 for p in problems)
-    return f"{n} error{'s' if n != 1 else ''} in {len(files)} {what} file{'s' if len(files) != 1 else ''}"
+    where = f" in {len(files)} {what} file{'s' if len(files) != 1 else ''}" if files else ""
+    return f"{n} error{'s' if n != 1 else ''}{where}"

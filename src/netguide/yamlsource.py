@@ -87,6 +87,10 @@ class Locator:
         self._marks = marks
         self.content = content
 
+    def __contains__(self, keypath: KeyPath) -> bool:
+        """Whether the document has exactly this key path."""
+        return tuple(keypath) in self._marks
+
     def find(self, keypath: KeyPath) -> Location:
         """The location of the longest known prefix of `keypath` (the file itself if none)."""
         kp = tuple(keypath)
