@@ -215,3 +215,9 @@ def test_code_like_values_are_still_shown_with_did_you_mean(data, shown, suggest
     """A near-miss code or a number is shown as typed, with its suggestion."""
     (p,) = _problems(data)
     assert p.value == shown and repr(shown) in p.message and p.suggestion == suggestion
+
+
+def test_a_non_finite_number_is_named_as_such():
+    """A .nan or .inf Ki-67 (YAML keeps them floats) is refused as 'not a finite number', shown as a word."""
+    (p,) = _problems({"ki67_percent": float("nan")})
+    assert "ki67_percent: nan is not a finite number" in p.message and p.value == "nan"

@@ -104,6 +104,14 @@ def test_a_5000_digit_integer_is_refused_before_conversion():
     assert time.perf_counter() - start < 5
 
 
+def test_an_exponent_beyond_float_is_refused_not_made_infinite():
+    """1e400 would silently become infinity: it is number-too-large, in YAML and in JSON."""
+    for load_fn, text in ((load_text, "x: 1e400\n"), (load_json_text, '{"x": -1e400}')):
+        with pytest.raises(YamlLoadError) as exc:
+            load_fn(text, "f")
+        assert exc.value.problem.code == "number-too-large"
+
+
 def test_sixteen_digits_are_too_many_fifteen_are_not():
     """The integer limit is MAX_INT_DIGITS digits."""
     assert load_text("x: " + "9" * MAX_INT_DIGITS + "\n", "n.yaml")[0]["x"] == int("9" * MAX_INT_DIGITS)

@@ -110,6 +110,8 @@ def shown_value(value: Any) -> Any:
 def describe_value(value: Any) -> str:
     """shown_value as message text: a shown value in quotes (repr), a masked one as its shape."""
     shown = shown_value(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return shown  # nan, inf: a word, not a quoted string
     return shown if isinstance(shown, str) and shown.startswith("<") and shown != value else repr(shown)
 
 

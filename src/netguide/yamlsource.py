@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
 import os
 import re
 import stat
@@ -113,6 +114,8 @@ def number_problem(text: str, *, tagged_int: bool = False, yaml11: bool = True) 
         if digits > limit:
             return "number-too-large", (f"a number of {digits} digits is beyond any fact's range (at most {limit} "
                                         "digits are read); quote it if you mean text")
+        if not _INT.fullmatch(text) and math.isinf(float(text)):  # 1e400 would silently become infinity
+            return "number-too-large", f"{text} is beyond any number a fact can take"
         return None
     # Echo it only when it is short: a record number with a leading zero is exactly what must not be repeated.
     if len(text) > 8 or digits > 5:
