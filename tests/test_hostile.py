@@ -169,3 +169,76 @@ def test_a_hostile_patient_file_is_exit_1_with_a_located_problem(tmp_path: Path,
         where = f"{path}:{line}:" if line else f"{path}: {code}"
         assert f"{code}:" in err and where in err, err
     assert elapsed < GUARD_S
+
+
+# ------------------------------------------------------------------------------------------ rule and scenario folders, through the CLI
+
+def _fifo_rule(root: Path) -> tuple[str, int]:
+    os.mkfifo(root / "pipe.yaml")
+    (root / "rulebook.yaml").write_text('version: "t"\nfiles: [features.yaml, pipe.yaml]\n')
+    return "not-a-file", 0
+
+
+def _loop_rule(root: Path) -> tuple[str, int]:
+    (root / "x.yaml").symlink_to(root / "x.yaml")
+    (root / "rulebook.yaml").write_text('version: "t"\nfiles: [features.yaml, x.yaml]\n')
+    return "unreadable-file", 0
+
+
+def _folder_rule(root: Path) -> tuple[str, int]:
+    (root / "x.yaml").mkdir()
+    (root / "rulebook.yaml").write_text('version: "t"\nfiles: [features.yaml, x.yaml]\n')
+    return "not-a-file", 0
+
+
+def _laughing_manifest(root: Path) -> tuple[str, int]:
+    shutil.copy(HOSTILE / "billion_laughs.yaml", root / "rulebook.yaml")
+    return "yaml-too-large", 6
+
+
+def _recursive_rules(root: Path) -> tuple[str, int]:
+    (root / "features.yaml").write_text("format: 1\narea: x\nrules: &r [*r]\n")
+    return "yaml-alias", 3
+
+
+def _deep_declined(root: Path) -> tuple[str, int]:
+    (root / "declined.yaml").write_text("format: 1\ndeclined: " + "[" * 3_000 + "]" * 3_000 + "\n")
+    return "yaml-too-deep", 2
+
+
+def _octal_rule(root: Path) -> tuple[str, int]:
+    text = (root / "features.yaml").read_text().replace("{above: 10}", "{above: 010}")
+    (root / "features.yaml").write_text(text)
+    return "ambiguous-number", 19
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("make", [_fifo_rule, _loop_rule, _folder_rule, _laughing_manifest, _recursive_rules,
+                                  _deep_declined, _octal_rule], ids=lambda f: f.__name__.strip("_"))
+def test_check_on_a_hostile_rules_folder_is_exit_1_at_once(tmp_path: Path, capsys, make):
+    """`netguide check` on a rules folder with a FIFO, a symlink loop, a folder, billion laughs, a recursive
+    alias, 3,000-deep nesting or an octal number: exit 1 with the code (at its line), at once, never exit 3."""
+    root = _rulebook_copy(tmp_path)
+    code, line = make(root)
+    start = time.perf_counter()
+    rc = cli.main(["check", "--rules", str(root), "--no-quotes", "--format", "json"])
+    elapsed = time.perf_counter() - start
+    out = capsys.readouterr().out
+    assert rc == 1, out
+    found = [(p["code"], p.get("location", {}).get("line", 0)) for p in json.loads(out)["problems"]]
+    assert (code, line) in found, found
+    assert elapsed < GUARD_S
+
+
+def test_scenarios_on_a_hostile_folder_is_exit_1(tmp_path: Path, capsys):
+    """`netguide scenarios` on a folder with a billion-laughs file: exit 1, the problem as JSON with
+    --format json, at once."""
+    folder = tmp_path / "scenarios"
+    shutil.copytree(SCENARIOS, folder)
+    shutil.copy(HOSTILE / "billion_laughs.yaml", folder / "laughs.yaml")
+    start = time.perf_counter()
+    rc = cli.main(["scenarios", "--dir", str(folder), "--rules", str(BASIC), "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert rc == 1 and data["error"] == "invalid scenario files"
+    assert [(p["code"], p["location"]["line"]) for p in data["problems"]] == [("yaml-too-large", 6)]
+    assert time.perf_counter() - start < GUARD_S
