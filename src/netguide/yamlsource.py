@@ -106,26 +106,33 @@ class Locator:
 
 # ---------------------------------------------------------------------------------------------- numbers
 
-def number_problem(text: str, *, tagged_int: bool = False, yaml11: bool = True) -> tuple[str, str] | None:
-    """(code, message) when `text`, read as a number, would not mean what it looks like; None when it is fine."""
+def number_problem(text: str, *, tagged_int: bool = False, yaml11: bool = True) -> dict[str, str] | None:
+    """The problem (code, message, allowed, suggestion) when `text`, read as a number, would not mean what it
+    looks like; None when it is fine."""
     digits = sum(ch.isdigit() for ch in text)
+    allowed = "a plain decimal number such as 12, 12.5 or 1.4e1, or text in quotes"
     if _INT.fullmatch(text) or (not tagged_int and _FLOAT.fullmatch(text)):
         limit = MAX_INT_DIGITS if _INT.fullmatch(text) else MAX_FLOAT_DIGITS
         if digits > limit:
-            return "number-too-large", (f"a number of {digits} digits is beyond any fact's range (at most {limit} "
-                                        "digits are read); quote it if you mean text")
+            return {"code": "number-too-large", "allowed": f"a number of at most {limit} digits",
+                    "message": f"a number of {digits} digits is beyond any fact's range (at most {limit} digits are "
+                               "read); quote it if you mean text"}
         if not _INT.fullmatch(text) and math.isinf(float(text)):  # 1e400 would silently become infinity
-            return "number-too-large", f"{text} is beyond any number a fact can take"
+            return {"code": "number-too-large", "message": f"{text} is beyond any number a fact can take",
+                    "allowed": "a finite number"}
         return None
     # Echo it only when it is short: a record number with a leading zero is exactly what must not be repeated.
     if len(text) > 8 or digits > 5:
-        return "ambiguous-number", (f"this value ({digits} digits) is not a plain decimal number; write it as one, "
-                                    "or quote it if you mean text")
+        return {"code": "ambiguous-number", "allowed": allowed,
+                "message": f"this value ({digits} digits) is not a plain decimal number; write it as one, or quote "
+                           "it if you mean text"}
     if tagged_int and _FLOAT.fullmatch(text):
-        return "ambiguous-number", f"{text!r} is tagged !!int but is not a whole number"
+        return {"code": "ambiguous-number", "message": f"{text!r} is tagged !!int but is not a whole number",
+                "allowed": "a whole number"}
     reading = _yaml11_reading(text) if yaml11 else ""
-    return "ambiguous-number", (f"{text!r} is not a plain decimal number: {reading}"
-                                f"write {_plain_decimal(text)}, or quote it if you mean text")
+    return {"code": "ambiguous-number", "allowed": allowed,
+            "message": f"{text!r} is not a plain decimal number: {reading}write {_plain_decimal(text)}, or quote it "
+                       "if you mean text"}
 
 
 def _yaml11_reading(text: str) -> str:
@@ -179,9 +186,10 @@ class HardenedLoader(yaml.SafeLoader):
         self._measure: dict[int, tuple[int, int]] = {}  # id(node) -> (values once expanded, height)
         self._expanded = 0  # values of the document so far, each alias counted as the values it stands for
 
-    def refuse(self, code: str, message: str, mark: Any, field: str | None = None) -> YamlLoadError:
+    def refuse(self, code: str, message: str, mark: Any, field: str | None = None, allowed: str | None = None,
+               suggestion: str | None = None) -> YamlLoadError:
         where = Location(self.display, mark.line + 1, mark.column + 1) if mark is not None else Location(self.display)
-        return YamlLoadError(Problem(code, message, where, field=field))
+        return YamlLoadError(Problem(code, message, where, field=field, allowed=allowed, suggestion=suggestion))
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode and implicit[0] and value:
@@ -250,7 +258,7 @@ class HardenedLoader(yaml.SafeLoader):
 def _construct_int(loader: HardenedLoader, node: Any) -> int:
     problem = number_problem(node.value, tagged_int=True)
     if problem:
-        raise loader.refuse(*problem, node.start_mark)
+        raise loader.refuse(mark=node.start_mark, **problem)
     return int(node.value)
 
 
@@ -260,12 +268,13 @@ def _construct_float(loader: HardenedLoader, node: Any) -> float:
         return float(text.lower().replace(".", ""))  # "-.inf" -> "-inf", ".nan" -> "nan"
     problem = number_problem(text)
     if problem:
-        raise loader.refuse(*problem, node.start_mark)
+        raise loader.refuse(mark=node.start_mark, **problem)
     return float(text)
 
 
 def _construct_ambiguous(loader: HardenedLoader, node: Any) -> Any:
-    raise loader.refuse(*(number_problem(node.value) or ("ambiguous-number", "not a plain number")), node.start_mark)
+    problem = number_problem(node.value) or {"code": "ambiguous-number", "message": "not a plain decimal number"}
+    raise loader.refuse(mark=node.start_mark, **problem)
 
 
 def _construct_set(loader: HardenedLoader, node: Any) -> Any:
@@ -287,7 +296,7 @@ def _walk(loader: HardenedLoader, node: Any, path: KeyPath, marks: dict[KeyPath,
         if node.tag == AMBIGUOUS_TAG or (node.tag in (INT_TAG, FLOAT_TAG) and not _SPECIAL_FLOAT.fullmatch(node.value)):
             problem = number_problem(node.value, tagged_int=node.tag == INT_TAG)
             if problem:
-                raise loader.refuse(*problem, node.start_mark, field=field)
+                raise loader.refuse(mark=node.start_mark, field=field, **problem)
     elif isinstance(node, yaml.MappingNode):
         if node.tag == SET_TAG:
             _construct_set(loader, node)
@@ -372,8 +381,9 @@ def _json_walk(text: str, path: str) -> dict[KeyPath, tuple[int, int]]:
         line = bisect.bisect_right(starts, pos)
         return Location(path, line, pos - starts[line - 1] + 1)
 
-    def refuse(code: str, message: str, pos: int, field: str | None = None) -> YamlLoadError:
-        return YamlLoadError(Problem(code, message, where(pos), field=field))
+    def refuse(code: str, message: str, pos: int, field: str | None = None, allowed: str | None = None,
+               suggestion: str | None = None) -> YamlLoadError:
+        return YamlLoadError(Problem(code, message, where(pos), field=field, allowed=allowed, suggestion=suggestion))
 
     marks: dict[KeyPath, tuple[int, int]] = {}
     # One frame per open container: [is_object, keys seen, key path, next key or index, expecting a key]
@@ -439,7 +449,7 @@ def _json_walk(text: str, path: str) -> dict[KeyPath, tuple[int, int]]:
                 if _JSON_NUMBER.fullmatch(word) or _NUMBERISH.fullmatch(word):
                     problem = number_problem(word, yaml11=False)
                     if problem:
-                        raise refuse(*problem, start, field=field)
+                        raise refuse(pos=start, field=field, **problem)
             if stack:
                 marks.setdefault(value_path(), _lc(where(start)))
                 if not stack[-1][0]:
@@ -473,7 +483,7 @@ def load_json_text(text: str, path: str) -> tuple[Any, Locator]:
     def number(text: str) -> Any:
         problem = number_problem(text, yaml11=False)
         if problem:
-            raise _JsonRefused(Problem(*problem, Location(path)))
+            raise _JsonRefused(Problem(location=Location(path), **problem))
         return float(text) if any(c in text for c in ".eE") else int(text)
 
     try:
