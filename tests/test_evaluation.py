@@ -136,3 +136,61 @@ def test_a_gated_rule_asks_for_facts_only_when_its_regimen_is_offered(tmp_path):
     assert "renal_impairment" not in {m.fact for m in not_offered.missing_facts}
     offered = evaluate({"grade": "G1", "considered_therapies": ["CAPTEM"]}, book)
     assert {m.fact: m.rules for m in offered.missing_facts}["renal_impairment"] == ("features.caution_captem",)
+
+
+def _shipped(data):
+    from netguide.evaluation import evaluate as ev
+
+    return ev(data)
+
+
+def _proposed(ev) -> set[str]:
+    return {i for r in ev.recommendations if r.kind in ("recommended", "preferred", "option", "clinical_trial")
+            for i in r.interventions}
+
+
+G2_PANNET = {"differentiation": "well", "primary_site": "pancreas", "grade": "G2", "ki67_percent": 14,
+             "treatment_setting": "advanced", "progression": "progressive"}
+
+
+def test_a_failed_therapy_is_never_proposed_again():
+    """Each therapy proposed to a progressive G2 panNET, once recorded as failed, is proposed by no rule; the trace
+    says which proposals were withdrawn or narrowed, and why."""
+    first = _shipped({**G2_PANNET, "failed_therapies": [], "prior_therapies": []})
+    proposed = _proposed(first) - {"CHEMOTHERAPY"}
+    first_rules = {r.rule_id: r.interventions for r in first.recommendations
+                   if r.kind in ("recommended", "preferred", "option", "clinical_trial")}
+    assert {"CAPTEM", "EVEROLIMUS"} <= proposed
+    for code in sorted(proposed):
+        ev = _shipped({**G2_PANNET, "failed_therapies": [code], "prior_therapies": [code]})
+        assert code not in _proposed(ev), code
+        for step in ev.trace:  # a rule that still fires and names it: withdrawn or narrowed, and the trace says so
+            rule_codes = first_rules.get(step.rule_id, ())
+            if code in rule_codes:
+                assert step.outcome == "withdrawn_failed" or "already failed: " in step.detail, (code, step)
+
+
+def test_a_proposal_with_one_failed_regimen_keeps_the_others():
+    """CAPTEM failed: a rule proposing CAPTEM among other regimens still proposes the others, and says CAPTEM was
+    taken out."""
+    ev = _shipped({**G2_PANNET, "failed_therapies": ["CAPTEM"], "prior_therapies": ["CAPTEM"]})
+    narrowed = [r for r in ev.recommendations if r.withdrawn_interventions == ("CAPTEM",)]
+    assert narrowed and all(r.interventions and "CAPTEM" not in r.interventions for r in narrowed)
+    assert "withdrawn_interventions" in ev.to_dict()["recommendations"][0]
+
+
+def test_a_failed_regimen_opens_none_of_its_cautions(basic_rulebook):
+    """CAPTEM failed: the rule proposing it is withdrawn (trace: withdrawn_failed) and CAPTEM's caution is not shown,
+    unless the team lists CAPTEM as considered."""
+    from netguide.evaluation import evaluate as ev
+
+    g2 = {"grade": "G2", "ki67_percent": 14}
+    assert {r.rule_id for r in ev(g2, basic_rulebook).recommendations} >= {"features.ki67_over_10_g2",
+                                                                            "features.caution_captem"}
+    failed = ev({**g2, "failed_therapies": ["CAPTEM"]}, basic_rulebook)
+    shown = {r.rule_id for r in failed.recommendations}
+    assert "features.ki67_over_10_g2" not in shown and "features.caution_captem" not in shown
+    step = next(t for t in failed.trace if t.rule_id == "features.ki67_over_10_g2")
+    assert step.outcome == "withdrawn_failed" and "CAPTEM" in step.detail
+    considered = ev({**g2, "failed_therapies": ["CAPTEM"], "considered_therapies": ["CAPTEM"]}, basic_rulebook)
+    assert "features.caution_captem" in {r.rule_id for r in considered.recommendations}

@@ -120,3 +120,14 @@ def test_hostile_input_is_answered_or_refused(shipped_rulebook, data):
         assert exc.problems, "a PatientFactError names at least one problem"
     else:
         assert isinstance(result, Evaluation) and result.recommendations
+
+
+@given(st.one_of(patients(), patients(differentiation="well", setting="advanced"),
+                 patients(differentiation="well", setting="advanced", complete=True)))
+def test_no_proposal_names_a_failed_therapy(shipped_rulebook, patient):
+    """A therapy in failed_therapies is never proposed again: no recommended, preferred, option or trial conclusion
+    names it (the rules' own conditions aside, the evaluation policy withdraws it)."""
+    failed = set(patient.get("failed_therapies") or ())
+    for r in evaluate(patient, shipped_rulebook).recommendations:
+        if r.kind in PROPOSING_KINDS:
+            assert not failed & set(r.interventions), (r.rule_id, r.interventions, failed)

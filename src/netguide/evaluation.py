@@ -2,6 +2,9 @@
 
 Combining the firings follows the policy of rules/README.md ("How rules combine"):
 1. an exception's `overrides` withdraw the general rules it names;
+   a therapy in `failed_therapies` is never proposed again: a proposal (recommended, preferred, option,
+   clinical_trial) all of whose interventions failed is withdrawn, one with some failed is shown without them
+   (`withdrawn_interventions` says which), and a failed therapy opens no caution; the trace says why;
 2. `fallback` rules answer only when nothing else (other than trials) does;
 3. `shown_with` and every caution are shown only with their interventions: proposed in the same answer
    (recommended, preferred, option, clinical_trial) or listed in `considered_therapies` (repeated until stable,
@@ -12,6 +15,7 @@ Missing facts come from the compiled conditions: a rule that did not fire and wh
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from dataclasses import dataclass
@@ -23,7 +27,7 @@ from .compiler import CompiledRulebook, compile_rulebook
 from .consistency import check_consistency
 from .engine import Engine
 from .patient import Patient, parse_patient
-from .results import Evaluation, MissingFact, TraceStep
+from .results import Evaluation, MissingFact, Recommendation, TraceStep
 from .rulebook import LoadedRule, Rulebook, load_rulebook
 from .vocabulary import FACTS, KIND_ORDER, PROPOSING_KINDS
 
@@ -104,8 +108,21 @@ def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str]) -> Ev
     for rid, by in overridden_by.items():
         outcome[rid] = ("overridden", f"withdrawn: {by} is an exception to it")
 
+    failed = frozenset(facts.get("failed_therapies") or ())
+    not_again: dict[str, tuple[str, ...]] = {}  # rule id -> its proposed interventions that already failed
+    for r in firing:
+        if r.id in outcome or r.rule.then.kind not in PROPOSING_KINDS:
+            continue
+        again = tuple(i for i in r.rule.then.interventions if i in failed)
+        if not again:
+            continue
+        if len(again) == len(r.rule.then.interventions):
+            outcome[r.id] = ("withdrawn_failed", "withdrawn: every intervention it proposes already failed ("
+                             + ", ".join(again) + "); a therapy that failed is never proposed again")
+        else:
+            not_again[r.id] = again
     live = [r for r in firing if r.id not in outcome]
-    shown = _shown(live, set(facts.get("considered_therapies") or ()))
+    shown = _shown(live, set(facts.get("considered_therapies") or ()), not_again)
     answered = any(r.id in shown and r.rule.then.kind != "clinical_trial" for r in live if not r.rule.fallback)
     for r in live:
         if r.rule.fallback:
@@ -115,23 +132,39 @@ def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str]) -> Ev
                 shown.add(r.id)
                 outcome[r.id] = ("shown", "no other rule answers")
         elif r.id in shown:
-            outcome[r.id] = ("shown", "")
+            outcome[r.id] = ("shown", "" if r.id not in not_again else
+                             "not proposed again, already failed: " + ", ".join(not_again[r.id]))
         else:
             outcome[r.id] = ("not_shown", "shown only with " + r.gate_text
                              + ", which this answer neither proposes nor lists as considered")
 
     recs = sorted((r for r in live if r.id in shown), key=lambda r: (_KIND_RANK[r.rule.then.kind], r.index))
     return Evaluation(
-        recommendations=tuple(r.recommendation for r in recs),
-        missing_facts=_missing(book, facts, fired, _offered(recs, facts)),
+        recommendations=tuple(_without(r.recommendation, not_again.get(r.id, ())) for r in recs),
+        missing_facts=_missing(book, facts, fired, _offered(recs, facts, not_again)),
         findings=check_consistency(facts),
         rulebook_version=book.version_string,
         trace=tuple(_trace(r, facts, *outcome[r.id]) for r in firing),
     )
 
 
-def _shown(live: list[LoadedRule], considered: set[str]) -> set[str]:
-    """The non-fallback rules whose gate is open: ungated, or one of their interventions is proposed or considered."""
+def _without(rec: Recommendation, failed: tuple[str, ...]) -> Recommendation:
+    """The rule's recommendation less the interventions that already failed (most answers: the rule's own)."""
+    if not failed:
+        return rec
+    return dataclasses.replace(rec, interventions=tuple(i for i in rec.interventions if i not in failed),
+                               withdrawn_interventions=failed)
+
+
+def _proposes(r: LoadedRule, not_again: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """What a shown rule puts forward: its interventions, less those that already failed."""
+    again = not_again.get(r.id, ())
+    return tuple(i for i in r.rule.then.interventions if i not in again)
+
+
+def _shown(live: list[LoadedRule], considered: set[str], not_again: dict[str, tuple[str, ...]]) -> set[str]:
+    """The non-fallback rules whose gate is open: ungated, or one of their interventions is proposed or considered.
+    A failed therapy is not proposed, so it opens no caution (unless the team lists it as considered)."""
     proposed: set[str] = set()
     shown: set[str] = set()
     changed = True
@@ -144,16 +177,17 @@ def _shown(live: list[LoadedRule], considered: set[str]) -> set[str]:
             shown.add(r.id)
             changed = True
             if r.rule.then.kind in PROPOSING_KINDS:
-                proposed.update(r.rule.then.interventions)
+                proposed.update(_proposes(r, not_again))
     return shown
 
 
-def _offered(shown: list[LoadedRule], facts: dict[str, Any]) -> frozenset[str]:
+def _offered(shown: list[LoadedRule], facts: dict[str, Any],
+             not_again: dict[str, tuple[str, ...]]) -> frozenset[str]:
     """Interventions this answer puts forward, or the team considers: what opens a gated rule."""
     out = set(facts.get("considered_therapies") or ())
     for r in shown:
         if r.rule.then.kind in PROPOSING_KINDS:
-            out.update(r.rule.then.interventions)
+            out.update(_proposes(r, not_again))
     return frozenset(out)
 
 

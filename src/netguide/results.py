@@ -30,11 +30,15 @@ class Recommendation:
     statement: str
     citations: tuple[Citation, ...]
     title: str = ""
+    # Interventions the rule names that this patient's tumour already failed: taken out of `interventions`, since
+    # a therapy that failed is never proposed again (the statement, the review's words, still names them).
+    withdrawn_interventions: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule_id": self.rule_id, "kind": self.kind, "interventions": list(self.interventions),
                 "trials": list(self.trials), "statement": self.statement, "title": self.title,
-                "citations": [c.to_dict() for c in self.citations]}
+                "citations": [c.to_dict() for c in self.citations],
+                "withdrawn_interventions": list(self.withdrawn_interventions)}
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ class TraceStep:
     """Why a rule fired: the facts it tested, its condition, and what became of its conclusion."""
 
     rule_id: str
-    outcome: str  # shown | overridden | not_shown | fallback_not_needed
+    outcome: str  # shown | overridden | withdrawn_failed | not_shown | fallback_not_needed
     facts: dict[str, Any]
     condition: str
     location: str
