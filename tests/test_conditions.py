@@ -150,3 +150,31 @@ def test_the_relaxed_predicate_is_false_exactly_when_kleene_is_false():
             facts = {k: v for k, v in zip(values, combo) if v is not None}
             assert pred(facts) is not (evaluate3(parsed, facts)[0] is False), (raw, facts)
             assert strict(facts) is (evaluate3(parsed, facts)[0] is True), (raw, facts)
+
+
+@pytest.mark.parametrize("raw,facts,want", [
+    ({"prior_therapies": {"empty": True}}, {"prior_therapies": []}, True),
+    ({"prior_therapies": {"empty": True}}, {"prior_therapies": ["SSA"]}, False),
+    ({"prior_therapies": {"empty": True}}, {}, None),
+    ({"prior_therapies": {"empty": False}}, {"prior_therapies": ["SSA"]}, True),
+    ({"prior_therapies": {"empty": False}}, {"prior_therapies": []}, False),
+    ({"not": {"prior_therapies": {"empty": True}}}, {"prior_therapies": ["SSA"]}, True),
+    ({"not": {"prior_therapies": {"empty": True}}}, {}, None),
+])
+def test_empty_is_three_valued(raw, facts, want):
+    """`{empty: true}` holds for [] (treatment-naive), fails for a list with codes, and is UNKNOWN when absent; the
+    parsed condition, its negation normal form, the generated predicates and the reference agree."""
+    from netguide.reference import holds
+
+    cond, problems = c.parse_condition(raw)
+    assert not problems
+    assert c.evaluate3(cond, facts)[0] is want
+    assert c.evaluate3(c.negation_normal_form(cond), facts)[0] is want
+    assert holds(raw, facts) is want
+    assert c.relaxed_predicate(cond)(facts) is (want is not False)
+    assert c.relaxed_predicate(cond, strict=True)(facts) is (want is True)
+
+
+def test_empty_takes_a_boolean():
+    _, problems = c.parse_condition({"prior_therapies": {"empty": "yes"}})
+    assert [p.code for p in problems] == ["invalid-value"]

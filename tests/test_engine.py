@@ -328,3 +328,17 @@ def test_a_threshold_finer_than_six_decimals_is_refused_at_compile_time(tmp_path
     with pytest.raises(RulebookError) as exc:
         compile_rulebook(_one_rule_book(tmp_path, "{ki67_percent: {above: 0.0000001}}"))
     assert "number-precision" in str(exc.value) and "n.yaml:7" in str(exc.value)
+
+
+@pytest.mark.parametrize("when,facts,fires", [
+    ("{prior_therapies: {empty: true}}", {"prior_therapies": []}, True),
+    ("{prior_therapies: {empty: true}}", {"prior_therapies": ["SSA"]}, False),
+    ("{prior_therapies: {empty: true}}", {}, False),
+    ("{prior_therapies: {empty: false}}", {"prior_therapies": ["SSA"]}, True),
+    ("{prior_therapies: {empty: false}}", {"prior_therapies": []}, False),
+    ("{prior_therapies: {empty: false}}", {}, False),
+])
+def test_empty_compiles_to_the_list_count(tmp_path: Path, when, facts, fires):
+    """`empty` is decided by the list's count field: [] is empty, an absent list is unknown (fires neither way)."""
+    rt = Runtime.build(_one_rule_book(tmp_path, when))
+    assert ("n.r" in rt.engine.fire(facts)) is fires

@@ -57,7 +57,7 @@ from . import conditions
 from .conditions import All, AnyOf, Condition, Test
 from .evaluation import assemble
 from .rulebook import LoadedRule, Rulebook, load_rulebook
-from .vocabulary import BOOL, ENUM, FACTS, INTEGER, LIST, NUMBER
+from .vocabulary import BOOL, ENUM, FACTS, INTEGER, INTERVENTIONS, LIST, NUMBER
 
 PRO_KINDS = ("recommended", "preferred")
 CON_KIND = "not_recommended"
@@ -182,10 +182,15 @@ def _list_witness(tests: list[Test]) -> Any:
     has = {t.value for t in tests if t.op == "has"}
     lacks = {t.value for t in tests if t.op == "lacks"}
     wants_unknown = any(t.op == "unknown" for t in tests)
-    wants_known = any(t.op in ("has", "lacks", "known") for t in tests)
+    wants_known = any(t.op in ("has", "lacks", "known", "empty", "nonempty") for t in tests)
     if wants_unknown:
         return None if wants_known else ABSENT
-    return None if has & lacks else tuple(sorted(has))
+    if has & lacks or (has and any(t.op == "empty" for t in tests)):
+        return None
+    if not has and any(t.op == "nonempty" for t in tests):
+        spare = [c for c in INTERVENTIONS if c not in lacks]
+        return (spare[0],) if spare else None
+    return tuple(sorted(has))
 
 
 def region(alt: tuple[Test, ...], space: dict[str, list[Any]]) -> dict[str, list[Any]] | None:

@@ -247,6 +247,9 @@ class _Compiler:
             if op in ("has", "lacks"):
                 self.encoder.list_codes.setdefault(t.fact, set()).add(t.value)
                 return {f"{t.fact}__has_{t.value}": 1 if op == "has" else 0}
+            if op in ("empty", "nonempty"):
+                self.encoder.list_codes.setdefault(t.fact, set())  # declares the __count field
+                return {f"{t.fact}__count": 0} if op == "empty" else {"$gt": {f"{t.fact}__count": 0}}
             return self._presence(f"{t.fact}__count", op)
         if op in ("known", "unknown"):
             return self._presence(t.fact, op)

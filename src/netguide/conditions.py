@@ -28,15 +28,18 @@ OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
     BOOL: ("known",),
     NUMBER: ("above", "at_least", "below", "at_most", "known"),
     INTEGER: ("above", "at_least", "below", "at_most", "one_of", "not", "known"),
-    LIST: ("includes", "excludes", "known"),
+    LIST: ("includes", "excludes", "empty", "known"),
 }
 COMBINATORS = ("all", "any", "not")
 
 # Atomic test operators and their negations (used to push `not` down to the tests).
 NEGATION = {"eq": "ne", "ne": "eq", "in": "not_in", "not_in": "in", "gt": "le", "le": "gt", "lt": "ge",
-            "ge": "lt", "has": "lacks", "lacks": "has", "known": "unknown", "unknown": "known"}
+            "ge": "lt", "has": "lacks", "lacks": "has", "known": "unknown", "unknown": "known",
+            "empty": "nonempty", "nonempty": "empty"}
 SYMBOL = {"eq": "=", "ne": "≠", "in": "in", "not_in": "not in", "gt": ">", "ge": "≥", "lt": "<", "le": "≤",
-          "has": "includes", "lacks": "excludes", "known": "is known", "unknown": "is not known"}
+          "has": "includes", "lacks": "excludes", "known": "is known", "unknown": "is not known",
+          "empty": "is empty", "nonempty": "is not empty"}
+NO_VALUE_OPS = ("known", "unknown", "empty", "nonempty")
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class Test:
     keypath: KeyPath = ()
 
     def describe(self) -> str:
-        if self.op in ("known", "unknown"):
+        if self.op in NO_VALUE_OPS:
             return f"{self.fact} {SYMBOL[self.op]}"
         v = self.value
         shown = "[" + ", ".join(sorted(map(str, v))) + "]" if isinstance(v, frozenset) else _fmt(v)
@@ -186,6 +189,11 @@ class _Parser:
                 self.problem("invalid-value", f"'known' takes true or false, not {arg!r}", kp, field=fact, value=arg)
                 return None
             return Test(fact, "known" if arg else "unknown", None, kp)
+        if op == "empty":
+            if not isinstance(arg, bool):
+                self.problem("invalid-value", f"'empty' takes true or false, not {arg!r}", kp, field=fact, value=arg)
+                return None
+            return Test(fact, "empty" if arg else "nonempty", None, kp)
         if op in NUMERIC_OPS:
             if isinstance(arg, bool) or not isinstance(arg, (int, float)) or not math.isfinite(arg):
                 self.problem("invalid-value", f"'{op}' on '{fact}' takes a number, not {arg!r}", kp, field=fact,
@@ -283,6 +291,10 @@ def test_value(test: Test, facts: dict[str, Any]) -> bool | None:
         return test.value in v
     if op == "lacks":
         return test.value not in v
+    if op == "empty":
+        return not v
+    if op == "nonempty":
+        return bool(v)
     raise AssertionError(op)
 
 
@@ -411,6 +423,8 @@ def _relaxed_source(cond: Condition, slots: dict[str, str], absent: str = "is") 
             test = f"{var} {'in' if op == 'in' else 'not in'} {sorted(value)!r}"
         elif op in ("has", "lacks"):
             test = f"{value!r} {'in' if op == 'has' else 'not in'} {var}"
+        elif op in ("empty", "nonempty"):
+            test = f"{'not' if op == 'empty' else 'bool'}({var})"
         else:
             test = f"{var} {_PY_OP[op]} {value!r}"
         return f"({var} is M or {test})" if absent == "is" else f"({var} is not M and {test})"

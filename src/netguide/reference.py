@@ -57,6 +57,8 @@ def _operator(fact: str, op: str, arg: Any, facts: dict[str, Any]) -> bool | Non
         return any(code in v for code in _as_list(arg))
     if op == "excludes":
         return not any(code in v for code in _as_list(arg))
+    if op == "empty":
+        return (len(v) == 0) == arg
     raise ValueError(f"unknown operator {op!r}")
 
 
