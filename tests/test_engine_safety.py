@@ -21,9 +21,8 @@ import pytest
 
 from netguide import engine as engine_module
 from netguide.errors import EngineError
-from netguide.evaluation import Runtime, assemble, evaluate
-from netguide.patient import parse_patient
-from netguide.reference import reference_fired
+from netguide.evaluation import Runtime, evaluate
+from netguide.reference import reference_evaluation
 from netguide.samples import random_patient
 
 # A patient on whom many rules of every ruleset fire, so every step of the sequence runs several times.
@@ -34,8 +33,7 @@ STEPS = ("assert_fact", "start_action_for_state", "complete_and_start_action", "
 
 
 def _want(book, data):
-    facts = parse_patient(data).known_facts()
-    return assemble(book, facts, reference_fired(book, facts))
+    return reference_evaluation(book, data)
 
 
 def _all_right(rt: Runtime, n: int = 200, seed: int = 0) -> None:

@@ -1,6 +1,7 @@
 """`netguide differential`: the durable_rules path against the reference evaluator, on random patients.
 
-For each patient, the fired-rule set of the engine (compiled rulebook on durable_rules) must equal that of
+For each patient, the facts derived by rules/implications.yaml must equal the reference's reading of it, and the
+fired-rule set of the engine (compiled rulebook on durable_rules) on those facts must equal that of
 netguide.reference (a plain interpreter of the raw `when` data). Patients come from random.Random(seed), with
 numbers at the rules' thresholds and facts often unknown, so a run is reproducible from its seed.
 
@@ -29,8 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .evaluation import runtime_for
+    from .implications import derive
     from .patient import parse_patient
-    from .reference import reference_fired
+    from .reference import reference_derive, reference_fired
 
     rt = runtime_for(args.rules)  # rules that do not load: RulebookError, reported by the CLI (exit 1)
     book, engine = rt.rulebook, rt.engine
@@ -40,7 +42,11 @@ def run(args: argparse.Namespace) -> int:
     fired_total = 0
     start = time.perf_counter()
     for _ in range(args.patients):
-        facts = parse_patient(random_patient(rng)).known_facts()
+        given = parse_patient(random_patient(rng)).known_facts()
+        facts = derive(book.implications, given)[0]  # the facts the rules run on: implications applied
+        if facts != reference_derive(book, given):
+            mismatches.append((given, frozenset({"<derived facts differ>"}), frozenset()))
+            continue
         got, want = engine.fire(facts), reference_fired(book, facts)
         count += 1
         fired_total += len(want)

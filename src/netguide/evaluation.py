@@ -27,7 +27,8 @@ from .compiler import CompiledRulebook, compile_rulebook
 from .consistency import check_consistency
 from .engine import Engine
 from .patient import Patient, parse_patient
-from .results import Evaluation, MissingFact, Recommendation, TraceStep
+from .implications import derive
+from .results import DerivedFact, Evaluation, Finding, MissingFact, Recommendation, TraceStep
 from .rulebook import LoadedRule, Rulebook, load_rulebook
 from .vocabulary import FACTS, KIND_ORDER, PROPOSING_KINDS
 
@@ -90,13 +91,15 @@ def evaluate(patient: Patient | dict[str, Any], rulebook: RulebookLike = None) -
     """
     p = parse_patient(patient)
     rt = runtime_for(rulebook)
-    facts = p.known_facts()
+    facts, derived, contradicted = derive(rt.rulebook.implications, p.known_facts())
     fired = rt.engine.fire(facts)
-    return assemble(rt.rulebook, facts, fired)
+    return assemble(rt.rulebook, facts, fired, derived, contradicted)
 
 
-def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str]) -> Evaluation:
-    """Apply the combination policy to a set of fired rules and build the Evaluation."""
+def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str], derived: tuple[DerivedFact, ...] = (),
+             contradicted: tuple[Finding, ...] = ()) -> Evaluation:
+    """Apply the combination policy to a set of fired rules and build the Evaluation. `facts` include the derived
+    ones; `derived` says which they are, `contradicted` the implications a given fact contradicts."""
     firing = sorted((book.by_id[rid] for rid in fired), key=lambda r: r.index)
     outcome: dict[str, tuple[str, str]] = {}
 
@@ -142,10 +145,26 @@ def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str]) -> Ev
     return Evaluation(
         recommendations=tuple(_without(r.recommendation, not_again.get(r.id, ())) for r in recs),
         missing_facts=_missing(book, facts, fired, _offered(recs, facts, not_again)),
-        findings=check_consistency(facts),
+        findings=check_consistency(_given(facts, derived)) + contradicted,
         rulebook_version=book.version_string,
-        trace=tuple(_trace(r, facts, *outcome[r.id]) for r in firing),
+        trace=tuple(_derivation_step(book, d, facts) for d in derived)
+        + tuple(_trace(r, facts, *outcome[r.id]) for r in firing),
+        derived_facts=derived,
     )
+
+
+def _given(facts: dict[str, Any], derived: tuple[DerivedFact, ...]) -> dict[str, Any]:
+    """The facts as the record gave them: consistency findings speak of what someone wrote down."""
+    if not derived:
+        return facts
+    names = {d.fact for d in derived}
+    return {k: v for k, v in facts.items() if k not in names}
+
+
+def _derivation_step(book: Rulebook, d: DerivedFact, facts: dict[str, Any]) -> TraceStep:
+    imp = book.implication(d.implication)
+    return TraceStep(d.implication, "derived", {f: facts[f] for f in d.from_facts}, imp.condition_text, imp.where,
+                     f"{d.fact} = {d.value!r}: {d.why}")
 
 
 def _without(rec: Recommendation, failed: tuple[str, ...]) -> Recommendation:

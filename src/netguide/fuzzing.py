@@ -191,9 +191,8 @@ def run_interrupts(args: argparse.Namespace) -> int:
     import signal
     import sys
 
-    from .evaluation import assemble, evaluate, runtime_for
-    from .patient import parse_patient
-    from .reference import reference_fired
+    from .evaluation import evaluate, runtime_for
+    from .reference import reference_evaluation
 
     if not hasattr(signal, "setitimer"):
         print("netguide fuzz --interrupts needs POSIX interval timers (signal.setitimer)")
@@ -220,7 +219,6 @@ def run_interrupts(args: argparse.Namespace) -> int:
                 faulthandler.dump_traceback_later(60, exit=True, file=sys.stderr)
             attempts += 1
             data = random_patient(rng)
-            facts = parse_patient(data).known_facts()
             try:
                 signal.setitimer(signal.ITIMER_REAL, rng.uniform(0, args.max_delay_us) / 1e6)
                 got = evaluate(data, rt)
@@ -229,15 +227,14 @@ def run_interrupts(args: argparse.Namespace) -> int:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 landed[_landed_in(exc)] += 1
                 continue
-            want = assemble(book, facts, reference_fired(book, facts))
+            want = reference_evaluation(book, data)
             checked += 1
             if got != want and len(failures) < 1_000:
                 failures.append(f"wrong answer after {landed.total()} interrupts: engine fired "
                                 f"{sorted(t.rule_id for t in got.trace)}, reference "
                                 f"{sorted(t.rule_id for t in want.trace)}\n    input: {_REPR.repr(data)}")
-        final = evaluate({"differentiation": "well", "grade": "G2"}, rt)  # a last, uninterrupted evaluation
-        if final != assemble(book, parse_patient({"differentiation": "well", "grade": "G2"}).known_facts(),
-                             reference_fired(book, {"differentiation": "well", "grade": "G2"})):
+        last = {"differentiation": "well", "grade": "G2"}
+        if evaluate(last, rt) != reference_evaluation(book, last):  # a last, uninterrupted evaluation
             failures.append("the last, uninterrupted evaluation is wrong")
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)

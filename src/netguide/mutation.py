@@ -42,6 +42,7 @@ from typing import Any, Iterator
 import yaml
 
 from . import conditions
+from .implications import IMPLICATIONS_FILE
 from .rulebook import DECLINED_FILE, RULEBOOK_MANIFEST, default_rules_dir
 from .scenarios import load_scenarios
 from .vocabulary import BOOL, ENUM, FACTS, INTEGER
@@ -222,7 +223,7 @@ def generate_mutants(rules_dir: Path | str | None = None) -> tuple[list[Mutant],
     mutants: list[Mutant] = []
     shown_root = display_path(root)
     for name in manifest.get("files") or []:
-        if name in (RULEBOOK_MANIFEST, DECLINED_FILE) or name not in texts:
+        if name in (RULEBOOK_MANIFEST, DECLINED_FILE, IMPLICATIONS_FILE) or name not in texts:
             continue
         data, locator = load(root / name, f"{shown_root}/{name}")
         datas[name] = data

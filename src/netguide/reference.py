@@ -93,3 +93,38 @@ def holds(when: Any, facts: dict[str, Any]) -> bool | None:
 def reference_fired(book: Rulebook, facts: dict[str, Any]) -> frozenset[str]:
     """The ids of the rules whose raw `when` is definitely TRUE for these known facts."""
     return frozenset(r.rule.id for r in book.rules if holds(r.rule.when, facts) is True)
+
+
+def reference_derive(book: Rulebook, given: dict[str, Any]) -> dict[str, Any]:
+    """The facts with rules/implications.yaml applied, read from each implication's raw `when` and `then`: an
+    absent implied fact is added once its condition is TRUE, a given one is never changed; until nothing changes."""
+    facts = dict(given)
+    changed = True
+    while changed:
+        changed = False
+        for imp in book.implications:
+            if holds(imp.spec.when, facts) is True:
+                for fact, value in imp.then.items():
+                    if fact not in facts:
+                        facts[fact] = value
+                        changed = True
+    return facts
+
+
+class ReferenceMismatch(AssertionError):
+    """netguide.implications derived other facts than the reference reading of the implications."""
+
+
+def reference_evaluation(book: Rulebook, data: Any):
+    """The answer built from the reference's derived facts and firings (the combination policy, assemble(), is
+    shared): what evaluate() must return for `data`. Raises ReferenceMismatch when the derivations differ."""
+    from .evaluation import assemble
+    from .implications import derive
+    from .patient import parse_patient
+
+    given = parse_patient(data).known_facts()
+    facts = reference_derive(book, given)
+    derived_facts, derived, contradicted = derive(book.implications, given)
+    if derived_facts != facts:
+        raise ReferenceMismatch(f"derived facts differ for {given}: netguide {derived_facts}, reference {facts}")
+    return assemble(book, facts, reference_fired(book, facts), derived, contradicted)

@@ -66,11 +66,26 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class DerivedFact:
+    """A fact the record did not give but its other facts settle (rules/implications.yaml)."""
+
+    fact: str
+    value: Any
+    implication: str  # the implication's id
+    from_facts: tuple[str, ...]  # the known facts it was derived from
+    why: str  # the vocabulary meaning or the review's sentence it rests on
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fact": self.fact, "value": self.value, "implication": self.implication,
+                "from_facts": list(self.from_facts), "why": self.why}
+
+
+@dataclass(frozen=True)
 class TraceStep:
     """Why a rule fired: the facts it tested, its condition, and what became of its conclusion."""
 
     rule_id: str
-    outcome: str  # shown | overridden | withdrawn_failed | not_shown | fallback_not_needed
+    outcome: str  # derived (an implication) | shown | overridden | withdrawn_failed | not_shown | fallback_not_needed
     facts: dict[str, Any]
     condition: str
     location: str
@@ -89,6 +104,7 @@ class Evaluation:
     findings: tuple[Finding, ...]
     rulebook_version: str
     trace: tuple[TraceStep, ...] = field(default=())
+    derived_facts: tuple[DerivedFact, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,5 +112,6 @@ class Evaluation:
             "recommendations": [r.to_dict() for r in self.recommendations],
             "missing_facts": [m.to_dict() for m in self.missing_facts],
             "findings": [f.to_dict() for f in self.findings],
+            "derived_facts": [d.to_dict() for d in self.derived_facts],
             "trace": [t.to_dict() for t in self.trace],
         }

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from . import conditions
 from .conditions import Condition
 from .errors import Location, Problem, RulebookError
+from .implications import IMPLICATIONS_FILE, load_implications
 from .results import Citation, Recommendation
 from .rulefile import DeclinedFile, Rule, RuleFile
 from .suggestions import suggest
@@ -108,11 +109,15 @@ class Rulebook:
     directory: Path
     declined: DeclinedFile | None = None
     files: list[str] = field(default_factory=list)
+    implications: list = field(default_factory=list)  # netguide.implications.Implication, applied before the rules
     runtime: Any = field(default=None, repr=False, compare=False)  # the compiled engine, built on first use
 
     @cached_property
     def by_id(self) -> dict[str, LoadedRule]:
         return {r.id: r for r in self.rules}
+
+    def implication(self, implication_id: str):
+        return next(i for i in self.implications if i.id == implication_id)
 
     @cached_property
     def index(self) -> conditions.RuleIndex:
@@ -153,6 +158,10 @@ def check_rulebook(directory: Path | str | None = None) -> tuple[Rulebook | None
         problems += file_problems
     declined, declined_problems = _load_declined(root)
     problems += declined_problems
+    implications, implication_problems, implication_bytes = load_implications(root)
+    problems += implication_problems
+    if implication_bytes:
+        digest.update(IMPLICATIONS_FILE.encode() + b"\0" + implication_bytes + b"\0")
     problems += _cross_check(loaded)
     if loaded and not any(r.rule.fallback and r.condition == conditions.ALWAYS for r in loaded):
         problems.append(Problem("no-fallback", "no rule has `fallback: true` with `when: always`; every valid patient "
@@ -161,7 +170,7 @@ def check_rulebook(directory: Path | str | None = None) -> tuple[Rulebook | None
     if problems:
         return None, problems
     book = Rulebook(loaded, str(manifest.get("version", "0")), digest.hexdigest()[:12], root, declined,
-                    [display_path(p) for p in paths])
+                    [display_path(p) for p in paths], implications)
     return book, []
 
 
@@ -180,7 +189,7 @@ def _load_manifest(root: Path) -> tuple[dict[str, Any], list[Problem]]:
 
 def _rule_files(root: Path, manifest: dict[str, Any]) -> tuple[list[Path], list[Problem]]:
     """The rule files in the manifest's order; a file on disk but not listed (or listed but absent) is a problem."""
-    on_disk = {p.name for p in root.glob("*.yaml")} - {RULEBOOK_MANIFEST, DECLINED_FILE}
+    on_disk = {p.name for p in root.glob("*.yaml")} - {RULEBOOK_MANIFEST, DECLINED_FILE, IMPLICATIONS_FILE}
     listed = manifest.get("files") or []
     where = Location(display_path(root / RULEBOOK_MANIFEST), 1, 1)
     problems = [Problem("unlisted-file", f"{name} is not listed under 'files' in {RULEBOOK_MANIFEST}", where, value=name)

@@ -143,4 +143,10 @@ def check_quotes(book, source: SourceText) -> list[Problem]:
                 short = cite.quote if len(cite.quote) < 70 else cite.quote[:67] + "..."
                 problems.append(Problem("quote-not-verbatim", f"quote not found in {source.path}: {short!r}",
                                         r.location("evidence", i, "quote"), field="quote", value=cite.quote))
+    for imp in getattr(book, "implications", ()):
+        for cite in imp.spec.evidence:
+            if not source.contains(cite.quote):
+                short = cite.quote if len(cite.quote) < 70 else cite.quote[:67] + "..."
+                problems.append(Problem("quote-not-verbatim", f"quote not found in {source.path}: {short!r}",
+                                        imp.location, field="quote", value=cite.quote))
     return problems
