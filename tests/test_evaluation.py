@@ -194,3 +194,14 @@ def test_a_failed_regimen_opens_none_of_its_cautions(basic_rulebook):
     assert step.outcome == "withdrawn_failed" and "CAPTEM" in step.detail
     considered = ev({**g2, "failed_therapies": ["CAPTEM"], "considered_therapies": ["CAPTEM"]}, basic_rulebook)
     assert "features.caution_captem" in {r.rule_id for r in considered.recommendations}
+
+
+def test_the_text_answer_shows_derived_facts_and_withdrawn_regimens():
+    """A reader of the text answer sees what was derived from what, and which regimen was not proposed again."""
+    from netguide.reporting import render_evaluation
+
+    text = render_evaluation(_shipped({"primary_site": "pancreas", "grade": "G2", "ki67_percent": 14,
+                                       "treatment_setting": "advanced", "progression": "progressive",
+                                       "prior_therapies": ["CAPTEM"], "failed_therapies": ["CAPTEM"]}))
+    assert "Facts derived from the record" in text and "differentiation = well, from grade" in text
+    assert "not proposed again, already failed: CAPTEM" in text

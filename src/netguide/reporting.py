@@ -22,12 +22,20 @@ def render_evaluation(ev: Evaluation, *, trace: bool = False, quotes: bool = Tru
         codes = ", ".join(r.interventions + r.trials)
         out.append(f"{i}. {KIND_LABEL[r.kind]}" + (f": {codes}" if codes else "") + f"   [{r.rule_id}]")
         out.append(_wrap(r.statement, "   "))
+        if r.withdrawn_interventions:
+            out.append(_wrap("not proposed again, already failed: " + ", ".join(r.withdrawn_interventions), "   "))
         if quotes:
             for c in r.citations:
                 refs = f" [{', '.join(map(str, c.references))}]" if c.references else ""
                 out.append(_wrap(f"\u201c{c.quote}\u201d ({c.section}){refs}", "     > "))
                 if c.figures:
                     out.append(_wrap(f"figures: {c.figures}", "       "))
+        out.append("")
+    if ev.derived_facts:
+        out.append("Facts derived from the record (rules/implications.yaml):")
+        for d in ev.derived_facts:
+            value = "[]" if d.value == [] else d.value
+            out.append(_wrap(f"{d.fact} = {value}, from {', '.join(d.from_facts)} ({d.implication})", "  - "))
         out.append("")
     if ev.missing_facts:
         out.append("Missing facts (would let further rules decide):")
