@@ -44,6 +44,19 @@ def _all_right(rt: Runtime, n: int = 200, seed: int = 0) -> None:
     assert rt.engine.live_fact_count() == 0
 
 
+class _Around:
+    """Stands in for the C module: delegates every call, and runs `around(real, *args)` for calls of `name`."""
+
+    def __init__(self, name: str, around):
+        self.name, self.around = name, around
+
+    def __getattr__(self, attr):
+        real = getattr(raw, attr)
+        if attr != self.name:
+            return real
+        return lambda *args: self.around(real, *args)
+
+
 class _Injector:
     """Stands in for the C module: delegates every call, and raises `exc` at the `nth` call of `name`, either
     before the real call (nothing happened) or after it (it happened and its result is lost, as when a signal
@@ -147,23 +160,16 @@ def test_evaluate_from_a_signal_handler_during_an_evaluation_raises_instead_of_d
     for the lock its own thread holds); the interrupted evaluation raises it too, and the engine recovers."""
     seen: list[BaseException] = []
 
-    class Reentrant:
-        def __getattr__(self, attr):
-            real = getattr(raw, attr)
-            if attr != "start_action_for_state":
-                return real
+    def reenter(real, *args):
+        result = real(*args)
+        try:  # what a signal handler landing here would do
+            evaluate({"grade": "G1"}, fresh)
+        except EngineError as exc:
+            seen.append(exc)
+            raise
+        return result
 
-            def call(*args):
-                result = real(*args)
-                try:  # what a signal handler landing here would do
-                    evaluate({"grade": "G1"}, fresh)
-                except EngineError as exc:
-                    seen.append(exc)
-                    raise
-                return result
-            return call
-
-    monkeypatch.setattr(engine_module, "_dre", Reentrant())
+    monkeypatch.setattr(engine_module, "_dre", _Around("start_action_for_state", reenter))
     with pytest.raises(EngineError, match="re-entrantly"):
         evaluate(BUSY, fresh)
     assert seen and "signal handler" in str(seen[0])
@@ -230,19 +236,12 @@ def test_fork_while_another_thread_is_inside_the_sequence(fresh, monkeypatch):
     session."""
     inside, release = threading.Event(), threading.Event()
 
-    class Paused:
-        def __getattr__(self, attr):
-            real = getattr(raw, attr)
-            if attr != "start_action_for_state":
-                return real
+    def pause(real, *args):
+        inside.set()
+        release.wait(30)
+        return real(*args)
 
-            def call(*args):
-                inside.set()
-                release.wait(30)
-                return real(*args)
-            return call
-
-    monkeypatch.setattr(engine_module, "_dre", Paused())
+    monkeypatch.setattr(engine_module, "_dre", _Around("start_action_for_state", pause))
     worker = threading.Thread(target=evaluate, args=(BUSY, fresh))
     worker.start()
     try:
