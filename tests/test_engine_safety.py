@@ -308,7 +308,7 @@ def test_a_storm_of_real_signal_timers_leaves_every_answer_right():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "wrong answers: 0" in proc.stdout and "facts left in the engine session: 0" in proc.stdout
     checked = int(proc.stdout.split("answers checked against the reference: ")[1].split(";")[0])
-    assert checked > 50
+    assert checked > 300  # the untimed half alone: about one per interrupt
 
 
 @pytest.mark.long
