@@ -167,7 +167,7 @@ def test_a_failed_therapy_is_never_proposed_again():
         for step in ev.trace:  # a rule that still fires and names it: withdrawn or narrowed, and the trace says so
             rule_codes = first_rules.get(step.rule_id, ())
             if code in rule_codes:
-                assert step.outcome == "withdrawn_failed" or "already failed: " in step.detail, (code, step)
+                assert step.outcome == "withdrawn_failed" or f"{code}: already failed" in step.detail, (code, step)
 
 
 def test_a_proposal_with_one_failed_regimen_keeps_the_others():
@@ -204,4 +204,19 @@ def test_the_text_answer_shows_derived_facts_and_withdrawn_regimens():
                                        "treatment_setting": "advanced", "progression": "progressive",
                                        "prior_therapies": ["CAPTEM"], "failed_therapies": ["CAPTEM"]}))
     assert "Facts derived from the record" in text and "differentiation = well, from grade" in text
-    assert "not proposed again, already failed: CAPTEM" in text
+    assert "not proposed to this patient: CAPTEM" in text
+
+
+def test_prrt_is_not_proposed_with_negative_sstr_imaging():
+    """PRRT needs somatostatin-receptor expression (rules/prerequisites.yaml): with negative SSTR imaging no rule
+    proposes it, the rule that proposes PRRT alone is withdrawn (withdrawn_prerequisite) and the one naming it among
+    others keeps the others; with SSTR imaging unknown or positive PRRT is proposed as before."""
+    base = {"differentiation": "well", "primary_site": "pancreas", "grade": "G2", "treatment_setting": "advanced",
+            "prior_therapies": []}
+    negative = _shipped({**base, "sstr_imaging": "negative"})
+    assert "PRRT" not in _proposed(negative) and "EVEROLIMUS" in _proposed(negative)
+    step = next(t for t in negative.trace if t.rule_id == "g12_all_sites.prrt_favoured_over_everolimus_sunitinib")
+    assert step.outcome == "withdrawn_prerequisite" and "prrt_needs_sstr_expression" in step.detail
+    for sstr in ("positive", None):
+        facts = {**base, "sstr_imaging": sstr} if sstr else base
+        assert "PRRT" in _proposed(_shipped(facts)), sstr

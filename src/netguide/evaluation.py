@@ -28,6 +28,7 @@ from .consistency import check_consistency
 from .engine import Engine
 from .patient import Patient, parse_patient
 from .implications import derive
+from .prerequisites import not_to_propose
 from .results import DerivedFact, Evaluation, Finding, MissingFact, Recommendation, TraceStep
 from .rulebook import LoadedRule, Rulebook, load_rulebook
 from .vocabulary import FACTS, KIND_ORDER, PROPOSING_KINDS
@@ -111,19 +112,24 @@ def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str], deriv
     for rid, by in overridden_by.items():
         outcome[rid] = ("overridden", f"withdrawn: {by} is an exception to it")
 
-    failed = frozenset(facts.get("failed_therapies") or ())
-    not_again: dict[str, tuple[str, ...]] = {}  # rule id -> its proposed interventions that already failed
+    reasons: dict[str, str] = {}
+    barred = not_to_propose(book.prerequisites, facts)  # intervention -> why it is not proposed to this patient
+    not_again: dict[str, tuple[str, ...]] = {}  # rule id -> its proposed interventions that are withdrawn
     for r in firing:
         if r.id in outcome or r.rule.then.kind not in PROPOSING_KINDS:
             continue
-        again = tuple(i for i in r.rule.then.interventions if i in failed)
+        again = tuple(i for i in r.rule.then.interventions if i in barred)
         if not again:
             continue
+        why = "; ".join(f"{i}: {barred[i]}" for i in again)
         if len(again) == len(r.rule.then.interventions):
-            outcome[r.id] = ("withdrawn_failed", "withdrawn: every intervention it proposes already failed ("
-                             + ", ".join(again) + "); a therapy that failed is never proposed again")
+            outcome[r.id] = ("withdrawn_failed" if all(barred[i] == "already failed" for i in again)
+                             else "withdrawn_prerequisite",
+                             f"withdrawn: no intervention it proposes can be proposed ({why}); a therapy that "
+                             "failed is never proposed again, nor one whose prerequisite is unmet")
         else:
             not_again[r.id] = again
+            reasons[r.id] = why
     live = [r for r in firing if r.id not in outcome]
     shown = _shown(live, set(facts.get("considered_therapies") or ()), not_again)
     answered = any(r.id in shown and r.rule.then.kind != "clinical_trial" for r in live if not r.rule.fallback)
@@ -135,8 +141,7 @@ def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str], deriv
                 shown.add(r.id)
                 outcome[r.id] = ("shown", "no other rule answers")
         elif r.id in shown:
-            outcome[r.id] = ("shown", "" if r.id not in not_again else
-                             "not proposed again, already failed: " + ", ".join(not_again[r.id]))
+            outcome[r.id] = ("shown", "" if r.id not in not_again else "not proposed: " + reasons[r.id])
         else:
             outcome[r.id] = ("not_shown", "shown only with " + r.gate_text
                              + ", which this answer neither proposes nor lists as considered")

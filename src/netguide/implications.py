@@ -9,13 +9,12 @@ with the review's sentence or the vocabulary meaning it rests on. Applied to a f
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from . import conditions
 from .conditions import Condition
@@ -23,7 +22,8 @@ from .errors import Location, PatientFactError, Problem
 from .patient import parse_patient
 from .results import DerivedFact, Finding
 from .rulefile import Citation
-from .yamlsource import Locator, YamlLoadError, display_path, load
+from .sidefiles import load_model, parse_when
+from .yamlsource import Locator
 
 IMPLICATIONS_FILE = "implications.yaml"
 MAX_ROUNDS = 10  # each round adds at least one fact, and there are 29: a fixed point comes long before
@@ -78,23 +78,10 @@ class Implication:
 def load_implications(root: Path) -> tuple[list[Implication], list[Problem], bytes]:
     """The implications of a rules folder (none when it has no implications.yaml), their problems, and the bytes
     read (part of the rulebook's content hash)."""
-    path = root / IMPLICATIONS_FILE
-    if not os.path.lexists(path):
-        return [], [], b""
-    shown = display_path(path)
-    try:
-        data, locator = load(path, shown)
-    except YamlLoadError as exc:
-        return [], [exc.problem], b""
-    content = locator.content
-    try:
-        spec = ImplicationFileSpec.model_validate(data)
-    except ValidationError as exc:
-        from .rulebook import pydantic_problems
-
-        return [], pydantic_problems(exc, locator), content
+    spec, locator, problems, content = load_model(root, IMPLICATIONS_FILE, ImplicationFileSpec)
+    if spec is None:
+        return [], problems, content
     out: list[Implication] = []
-    problems: list[Problem] = []
     seen: set[str] = set()
     for i, imp in enumerate(spec.implications):
         where = locator.find(("implications", i))
@@ -102,8 +89,7 @@ def load_implications(root: Path) -> tuple[list[Implication], list[Problem], byt
             problems.append(Problem("duplicate-id", f"implication id '{imp.id}' is used twice",
                                     locator.find(("implications", i, "id")), field="id", value=imp.id))
         seen.add(imp.id)
-        cond, cond_problems = conditions.parse_condition(imp.when, ("implications", i, "when"), locator)
-        problems += cond_problems
+        cond = parse_when(imp.when, ("implications", i, "when"), locator, problems)
         then = _validated_then(imp, locator, i, problems)
         if cond is not None and then is not None:
             out.append(Implication(imp, cond, then, where))

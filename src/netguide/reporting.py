@@ -23,7 +23,8 @@ def render_evaluation(ev: Evaluation, *, trace: bool = False, quotes: bool = Tru
         out.append(f"{i}. {KIND_LABEL[r.kind]}" + (f": {codes}" if codes else "") + f"   [{r.rule_id}]")
         out.append(_wrap(r.statement, "   "))
         if r.withdrawn_interventions:
-            out.append(_wrap("not proposed again, already failed: " + ", ".join(r.withdrawn_interventions), "   "))
+            out.append(_wrap("not proposed to this patient: " + ", ".join(r.withdrawn_interventions)
+                             + " (already failed, or a prerequisite is unmet; --trace says which)", "   "))
         if quotes:
             for c in r.citations:
                 refs = f" [{', '.join(map(str, c.references))}]" if c.references else ""

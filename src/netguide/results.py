@@ -30,8 +30,9 @@ class Recommendation:
     statement: str
     citations: tuple[Citation, ...]
     title: str = ""
-    # Interventions the rule names that this patient's tumour already failed: taken out of `interventions`, since
-    # a therapy that failed is never proposed again (the statement, the review's words, still names them).
+    # Interventions the rule names that are not proposed to this patient: they already failed, or a prerequisite is
+    # known to be unmet (rules/prerequisites.yaml); the trace says which. The statement, the review's words, still
+    # names them.
     withdrawn_interventions: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -85,7 +86,8 @@ class TraceStep:
     """Why a rule fired: the facts it tested, its condition, and what became of its conclusion."""
 
     rule_id: str
-    outcome: str  # derived (an implication) | shown | overridden | withdrawn_failed | not_shown | fallback_not_needed
+    outcome: str  # derived (an implication) | shown | overridden | withdrawn_failed | withdrawn_prerequisite | not_shown |
+    # fallback_not_needed
     facts: dict[str, Any]
     condition: str
     location: str

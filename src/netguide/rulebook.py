@@ -17,6 +17,7 @@ from . import conditions
 from .conditions import Condition
 from .errors import Location, Problem, RulebookError
 from .implications import IMPLICATIONS_FILE, load_implications
+from .prerequisites import PREREQUISITES_FILE, load_prerequisites
 from .results import Citation, Recommendation
 from .rulefile import DeclinedFile, Rule, RuleFile
 from .suggestions import suggest
@@ -110,6 +111,7 @@ class Rulebook:
     declined: DeclinedFile | None = None
     files: list[str] = field(default_factory=list)
     implications: list = field(default_factory=list)  # netguide.implications.Implication, applied before the rules
+    prerequisites: list = field(default_factory=list)  # netguide.prerequisites.Prerequisite, applied to proposals
     runtime: Any = field(default=None, repr=False, compare=False)  # the compiled engine, built on first use
 
     @cached_property
@@ -159,9 +161,11 @@ def check_rulebook(directory: Path | str | None = None) -> tuple[Rulebook | None
     declined, declined_problems = _load_declined(root)
     problems += declined_problems
     implications, implication_problems, implication_bytes = load_implications(root)
-    problems += implication_problems
-    if implication_bytes:
-        digest.update(IMPLICATIONS_FILE.encode() + b"\0" + implication_bytes + b"\0")
+    prerequisites, prerequisite_problems, prerequisite_bytes = load_prerequisites(root)
+    problems += implication_problems + prerequisite_problems
+    for name, content in ((IMPLICATIONS_FILE, implication_bytes), (PREREQUISITES_FILE, prerequisite_bytes)):
+        if content:
+            digest.update(name.encode() + b"\0" + content + b"\0")
     problems += _cross_check(loaded)
     if loaded and not any(r.rule.fallback and r.condition == conditions.ALWAYS for r in loaded):
         problems.append(Problem("no-fallback", "no rule has `fallback: true` with `when: always`; every valid patient "
@@ -170,7 +174,7 @@ def check_rulebook(directory: Path | str | None = None) -> tuple[Rulebook | None
     if problems:
         return None, problems
     book = Rulebook(loaded, str(manifest.get("version", "0")), digest.hexdigest()[:12], root, declined,
-                    [display_path(p) for p in paths], implications)
+                    [display_path(p) for p in paths], implications, prerequisites)
     return book, []
 
 
@@ -189,7 +193,7 @@ def _load_manifest(root: Path) -> tuple[dict[str, Any], list[Problem]]:
 
 def _rule_files(root: Path, manifest: dict[str, Any]) -> tuple[list[Path], list[Problem]]:
     """The rule files in the manifest's order; a file on disk but not listed (or listed but absent) is a problem."""
-    on_disk = {p.name for p in root.glob("*.yaml")} - {RULEBOOK_MANIFEST, DECLINED_FILE, IMPLICATIONS_FILE}
+    on_disk = {p.name for p in root.glob("*.yaml")} - {RULEBOOK_MANIFEST, DECLINED_FILE, IMPLICATIONS_FILE, PREREQUISITES_FILE}
     listed = manifest.get("files") or []
     where = Location(display_path(root / RULEBOOK_MANIFEST), 1, 1)
     problems = [Problem("unlisted-file", f"{name} is not listed under 'files' in {RULEBOOK_MANIFEST}", where, value=name)

@@ -1,0 +1,41 @@
+"""The data files beside the rule files that are not rules (implications.yaml, prerequisites.yaml): one loader,
+so each is read once, through the hardened YAML loader, and validated into its model with problems at file:line."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problem
+from .yamlsource import Locator, YamlLoadError, display_path, load
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_model(root: Path, name: str, model: type[M]) -> tuple[M | None, Locator | None, list[Problem], bytes]:
+    """(the validated file or None, its locator, its problems, the bytes read) for root/name; all empty when the
+    folder has no such file."""
+    path = root / name
+    if not os.path.lexists(path):
+        return None, None, [], b""
+    try:
+        data, locator = load(path, display_path(path))
+    except YamlLoadError as exc:
+        return None, None, [exc.problem], b""
+    try:
+        return model.model_validate(data), locator, [], locator.content
+    except ValidationError as exc:
+        from .rulebook import pydantic_problems
+
+        return None, locator, pydantic_problems(exc, locator), locator.content
+
+
+def parse_when(raw: Any, keypath: tuple, locator: Locator, problems: list[Problem]):
+    """A condition of the rule-file language, its problems appended to `problems`."""
+    from . import conditions
+
+    cond, cond_problems = conditions.parse_condition(raw, keypath, locator)
+    problems += cond_problems
+    return cond
