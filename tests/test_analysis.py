@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netguide import analysis, conditions
-from netguide.analysis import ABSENT, alternatives, analyze, fact_space, pairwise_rows, strict_predicate, witness
+from netguide.analysis import (ABSENT, alternatives, analyze, fact_space, pairwise_rows, render_text, strict_predicate,
+                               witness)
 from netguide.rulebook import check_rulebook, load_rulebook
 from netguide.vocabulary import BOOL, ENUM, FACTS, INTEGER, INTERVENTIONS, LIST, NUMBER
 
@@ -191,3 +192,26 @@ def test_a_pairwise_covering_array_covers_every_pair_of_values(sizes):
         seen = {(row[i], row[j]) for row in rows}
         assert seen == set(itertools.product(range(sizes[i]), range(sizes[j])))
     assert all(all(0 <= v < s for v, s in zip(row, sizes)) for row in rows)
+
+
+def test_a_broken_invariant_is_reported_with_a_counterexample(tmp_path):
+    """An invariant the rules break (here: every G1 tumour must be proposed surgery, which no basic rule does) is
+    reported by analyze with how many patients break it and one of them; analyze is then not ok."""
+    import shutil
+
+    shutil.copytree(BASIC, tmp_path / "rules")
+    (tmp_path / "rules" / "invariants.yaml").write_text(
+        "format: 1\ninvariants:\n  - id: g1_gets_surgery\n    title: Every G1 tumour is proposed surgery\n"
+        "    for: {grade: G1}\n    propose: [SURGERY]\n"
+        "    evidence: [{section: test, quote: A quote long enough to pass.}]\n")
+    res = analyze(load_rulebook(tmp_path / "rules"), max_patients=5_000)
+    inv = res.invariants["g1_gets_surgery"]
+    assert inv["violations"] > 0 and inv["example"]["grade"] == "G1" and "SURGERY" in inv["why"]
+    assert not res.ok and "invariant broken: g1_gets_surgery" in render_text(res)
+
+
+def test_the_shipped_invariants_hold_over_the_ci_sample(shipped_rulebook):
+    """Every shipped invariant applies somewhere in a 20,000-patient exploration, and none is broken."""
+    res = analyze(shipped_rulebook, max_patients=20_000)
+    assert res.invariants and all(v["checked"] > 0 for v in res.invariants.values()), res.invariants
+    assert res.invariant_violations == 0, {k: v for k, v in res.invariants.items() if v["violations"]}

@@ -57,6 +57,7 @@ from . import conditions
 from .conditions import All, AnyOf, Condition, Test
 from .evaluation import assemble
 from .rulebook import LoadedRule, Rulebook, load_rulebook
+from .implications import derive
 from .vocabulary import BOOL, ENUM, FACTS, INTEGER, INTERVENTIONS, LIST, NUMBER
 
 PRO_KINDS = ("recommended", "preferred")
@@ -86,8 +87,13 @@ def _round(x: float) -> float | int:
 
 
 def fact_space(book: Rulebook | Iterable[Condition]) -> dict[str, list[Any]]:
-    """Candidate values (ABSENT first) of every fact some rule (or condition) tests; see the module docstring."""
-    conds = [r.condition for r in book.rules] if isinstance(book, Rulebook) else list(book)
+    """Candidate values (ABSENT first) of every fact some rule (or condition) tests; see the module docstring. For a
+    rulebook, the conditions of its implications and invariants count too: their facts must vary to be checked."""
+    if isinstance(book, Rulebook):
+        conds = ([r.condition for r in book.rules] + [i.condition for i in book.implications]
+                 + [i.condition for i in book.invariants])
+    else:
+        conds = list(book)
     tests: dict[str, list[Test]] = defaultdict(list)
     for cond in conds:
         for t in conditions.tests_of(cond):
@@ -313,6 +319,8 @@ class Analysis:
     truncated: bool = False
     grid: dict[str, int] = field(default_factory=dict)
     spot_check: dict[str, Any] = field(default_factory=dict)
+    # invariant id -> {"at", "title", "checked": patients it applied to, "violations", "example", "why"}
+    invariants: dict[str, dict[str, Any]] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -321,7 +329,12 @@ class Analysis:
 
     @property
     def ok(self) -> bool:
-        return not self.contradictions and not self.unreachable and not self.spot_check.get("disagreements")
+        return (not self.contradictions and not self.unreachable and not self.spot_check.get("disagreements")
+                and not self.invariant_violations)
+
+    @property
+    def invariant_violations(self) -> int:
+        return sum(v["violations"] for v in self.invariants.values())
 
     def to_dict(self) -> dict[str, Any]:
         complete, pending = self.gap_patients
@@ -332,6 +345,7 @@ class Analysis:
                          "facts_varied": {f: [_show(v) for v in vs] for f, vs in self.space.items()},
                          "notes": self.notes, "seconds": round(self.seconds, 2)},
             "spot_check": self.spot_check,
+            "invariants": self.invariants,
             "unreachable": self.unreachable, "unproved": self.unproved,
             "contradictions": list(self.contradictions.values()),
             "conflicting_pairs": self.conflicting_pairs,
@@ -387,6 +401,8 @@ class Explorer:
         self._answers: dict[tuple, tuple[frozenset[str], tuple, bool]] = {}
         self._reservoir: list[dict[str, Any]] = []
         self._visits = 0
+        self.result.invariants = {inv.id: {"at": str(inv.location), "title": inv.spec.title, "checked": 0,
+                                           "violations": 0, "example": None, "why": None} for inv in book.invariants}
 
     # -- one patient
 
@@ -435,6 +451,7 @@ class Explorer:
                 self._reservoir[k] = facts
         fired = self.fired(facts)
         res.true_count.update(fired)
+        self.check_invariants(facts)
         shown, clashes, gap = self.answer(facts, fired)
         res.shown |= shown
         for x, a, b in clashes:
@@ -454,6 +471,23 @@ class Explorer:
                 g.complete += 1
             if len(g.examples) < 3 and (not pending or len(g.examples) < 1):
                 g.examples.append({"facts": _plain(facts), "waiting_on_missing_facts": pending})
+
+    def check_invariants(self, given: dict[str, Any]) -> None:
+        """Each invariant that applies to this patient, checked on the whole answer evaluate() would give: the facts
+        derived by rules/implications.yaml, the rules that fire on them, and the combination policy."""
+        facts, derived, contradicted = derive(self.book.implications, given)
+        applying = [inv for inv in self.book.invariants if inv.could_break(facts)]
+        if not applying:
+            return
+        ev = assemble(self.book, facts, self.fired(facts), derived, contradicted)
+        for inv in applying:
+            entry = self.result.invariants[inv.id]
+            entry["checked"] += 1
+            why = inv.broken_by(facts, ev)
+            if why:
+                entry["violations"] += 1
+                if entry["example"] is None:
+                    entry["example"], entry["why"] = _plain(given), why
 
     # -- the four parts
 
@@ -478,6 +512,22 @@ class Explorer:
             if not found:
                 res.unreachable.append({"rule": r.id, "at": r.where, "condition": r.condition_text,
                                         "why": "no alternative of its condition can be TRUE (proved from the condition)"})
+
+    def invariant_witnesses(self) -> None:
+        """For each invariant, a patient of every alternative of its `for`, and each of those with one other fact
+        varied over its candidate values: the patients it speaks of, which the grid need not reach."""
+        for inv in self.book.invariants:
+            for alt in alternatives(inv.condition, self.opt["alternatives"]) or []:
+                w = witness(alt, self.space)
+                if w is None:
+                    continue
+                self.visit(w, "invariant witnesses")
+                for fact, values in self.space.items():
+                    if fact in w:
+                        continue
+                    for v in values:
+                        if v is not ABSENT and self.budget_left():
+                            self.visit({**w, fact: v}, "invariant witnesses")
 
     def conflict_candidates(self) -> list[tuple[LoadedRule, LoadedRule, list[str]]]:
         out = []
@@ -644,6 +694,7 @@ class Explorer:
     def run(self) -> Analysis:
         start = time.perf_counter()
         self.witnesses()
+        self.invariant_witnesses()
         self.pair_regions()
         self.pair_equivalence()
         self.core_grid()
@@ -734,8 +785,18 @@ def render_text(res: Analysis, groups: int = 15) -> str:
             out.append(f"         e.g. {_fmt_facts(gg.examples[0]['facts'])}")
     if len(res.gaps) > groups:
         out.append(f"  ... {len(res.gaps) - groups} more groups (--format json lists all)")
+    checked = sum(v["checked"] for v in res.invariants.values())
+    out.append(f"invariants (rules/invariants.yaml): {len(res.invariants)}, checked {checked} times, "
+               f"{res.invariant_violations} violations")
+    for inv_id, v in res.invariants.items():
+        if v["violations"]:
+            out.append(f"{v['at']}: invariant broken: {inv_id} ({v['title']}): {v['violations']} patients; the answer "
+                       f"{v['why']}, e.g. {_fmt_facts(v['example'])}")
+        elif not v["checked"]:
+            out.append(f"{v['at']}: invariant never applied in the explored space: {inv_id}")
     out.append("")
-    out.append("analyze: ok" if res.ok else "analyze: PROBLEMS (contradiction, unreachable rule or engine disagreement)")
+    out.append("analyze: ok" if res.ok else "analyze: PROBLEMS (contradiction, unreachable rule, engine disagreement or "
+               "broken invariant)")
     return "\n".join(out) + "\n"
 
 

@@ -17,6 +17,7 @@ from . import conditions
 from .conditions import Condition
 from .errors import Location, Problem, RulebookError
 from .implications import IMPLICATIONS_FILE, load_implications
+from .invariants import INVARIANTS_FILE, load_invariants
 from .prerequisites import PREREQUISITES_FILE, load_prerequisites
 from .results import Citation, Recommendation
 from .rulefile import DeclinedFile, Rule, RuleFile
@@ -112,6 +113,7 @@ class Rulebook:
     files: list[str] = field(default_factory=list)
     implications: list = field(default_factory=list)  # netguide.implications.Implication, applied before the rules
     prerequisites: list = field(default_factory=list)  # netguide.prerequisites.Prerequisite, applied to proposals
+    invariants: list = field(default_factory=list)  # netguide.invariants.Invariant, checked by tests and analyze
     runtime: Any = field(default=None, repr=False, compare=False)  # the compiled engine, built on first use
 
     @cached_property
@@ -162,7 +164,14 @@ def check_rulebook(directory: Path | str | None = None) -> tuple[Rulebook | None
     problems += declined_problems
     implications, implication_problems, implication_bytes = load_implications(root)
     prerequisites, prerequisite_problems, prerequisite_bytes = load_prerequisites(root)
-    problems += implication_problems + prerequisite_problems
+    invariants, invariant_problems, _ = load_invariants(root)  # what the answers must do, not how: not hashed
+    problems += implication_problems + prerequisite_problems + invariant_problems
+    known_ids = {r.id for r in loaded}
+    for inv in invariants:
+        for rid in inv.spec.forbid_rule:
+            if rid not in known_ids:
+                problems.append(Problem("unknown-rule", f"invariant '{inv.id}' names '{rid}', which is not a rule",
+                                        inv.location, field="forbid_rule", value=rid, suggestion=suggest(rid, known_ids)))
     for name, content in ((IMPLICATIONS_FILE, implication_bytes), (PREREQUISITES_FILE, prerequisite_bytes)):
         if content:
             digest.update(name.encode() + b"\0" + content + b"\0")
@@ -174,7 +183,7 @@ def check_rulebook(directory: Path | str | None = None) -> tuple[Rulebook | None
     if problems:
         return None, problems
     book = Rulebook(loaded, str(manifest.get("version", "0")), digest.hexdigest()[:12], root, declined,
-                    [display_path(p) for p in paths], implications, prerequisites)
+                    [display_path(p) for p in paths], implications, prerequisites, invariants)
     return book, []
 
 
@@ -193,7 +202,8 @@ def _load_manifest(root: Path) -> tuple[dict[str, Any], list[Problem]]:
 
 def _rule_files(root: Path, manifest: dict[str, Any]) -> tuple[list[Path], list[Problem]]:
     """The rule files in the manifest's order; a file on disk but not listed (or listed but absent) is a problem."""
-    on_disk = {p.name for p in root.glob("*.yaml")} - {RULEBOOK_MANIFEST, DECLINED_FILE, IMPLICATIONS_FILE, PREREQUISITES_FILE}
+    on_disk = {p.name for p in root.glob("*.yaml")} - {RULEBOOK_MANIFEST, DECLINED_FILE, IMPLICATIONS_FILE, PREREQUISITES_FILE,
+                                                         INVARIANTS_FILE}
     listed = manifest.get("files") or []
     where = Location(display_path(root / RULEBOOK_MANIFEST), 1, 1)
     problems = [Problem("unlisted-file", f"{name} is not listed under 'files' in {RULEBOOK_MANIFEST}", where, value=name)

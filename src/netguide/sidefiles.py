@@ -36,6 +36,8 @@ def parse_when(raw: Any, keypath: tuple, locator: Locator, problems: list[Proble
     """A condition of the rule-file language, its problems appended to `problems`."""
     from . import conditions
 
+    if raw == conditions.ALWAYS_WORD:  # `always`, as a fallback rule's `when`: every patient
+        return conditions.ALWAYS
     cond, cond_problems = conditions.parse_condition(raw, keypath, locator)
     problems += cond_problems
     return cond
