@@ -80,3 +80,34 @@ HOSTILE: tuple[Any, ...] = HOSTILE_SCALARS + LONG_STRINGS + LONG_LISTS + DEEP
 # Keys that are not facts: wrong types, near misses, very long, control characters, lone surrogates.
 BAD_KEYS: tuple[Any, ...] = (1, 1.5, None, True, ("grade",), b"grade", frozenset(), -0.0, "x" * 100_000,
                              "grade\x00", "Grade", "ki_67", "__class__", "", "\ud800")
+
+
+GEP_SITES: tuple[str, ...] = ("pancreas", "small_intestine", "stomach", "duodenum", "colorectal", "appendix",
+                              "other_gep", "unknown_primary")
+SYSTEMIC_CODES: tuple[str, ...] = ("SSA", "EVEROLIMUS", "SUNITINIB", "PRRT", "CAPTEM", "TEM", "STZ_5FU", "FOLFOX",
+                                   "PE", "XELOX", "FAS", "TEM_LANREOTIDE")
+
+
+def realistic_record(rng: random.Random, setting: str = "advanced") -> dict[str, Any]:
+    """A referral record as a tumour board gets it: a well-differentiated NET of known site with its grade (GEP) or
+    carcinoid histology (lung, thymus), the question asked, and every other fact written down with probability 1/2;
+    the treatment history consistent (failed therapies among those given, lines counted from them)."""
+    site = rng.choice(GEP_SITES + ("lung", "thymus"))
+    rec: dict[str, Any] = {"differentiation": "well", "primary_site": site, "treatment_setting": setting}
+    if site in ("lung", "thymus"):
+        rec["lung_histology"] = rng.choice(FACTS["lung_histology"].values)
+        ki67 = rng.uniform(0.5, 20)
+    else:
+        rec["grade"] = rng.choice(("G1", "G2", "G3"))
+        ki67 = {"G1": rng.uniform(0, 2.9), "G2": rng.uniform(3, 20), "G3": rng.uniform(20.1, 60)}[rec["grade"]]
+    given = rng.sample(SYSTEMIC_CODES, rng.choice((0, 0, 1, 1, 2, 3)))
+    failed = [c for c in given if rng.random() < 0.7]
+    history = {"prior_therapies": given, "failed_therapies": failed, "prior_systemic_lines": len(given)}
+    optional = {"ki67_percent": round(ki67, 1), "stage": "advanced", "progression": rng.choice(FACTS["progression"].values),
+                "bulky_disease": rng.random() < 0.3, "symptomatic": rng.random() < 0.3,
+                "functioning": rng.random() < 0.2, "shrinkage_needed": rng.random() < 0.2,
+                "liver_dominant_metastases": rng.random() < 0.4, "sstr_imaging": rng.choice(("positive", "negative")),
+                "mgmt_status": rng.choice(FACTS["mgmt_status"].values), "ecog_ps": rng.choice((0, 1, 1, 2, 3)),
+                "renal_impairment": rng.random() < 0.1, **history}
+    rec.update({k: v for k, v in optional.items() if rng.random() < 0.5})
+    return rec
