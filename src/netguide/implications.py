@@ -22,22 +22,18 @@ from .errors import Location, PatientFactError, Problem
 from .patient import parse_patient
 from .results import DerivedFact, Finding
 from .rulefile import Citation
-from .sidefiles import load_model, parse_when
+from .sidefiles import SideItemSpec, load_model, parse_when
 from .yamlsource import Locator
 
 IMPLICATIONS_FILE = "implications.yaml"
 MAX_ROUNDS = 10  # each round adds at least one fact, and there are 29: a fixed point comes long before
 
 
-class ImplicationSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str = Field(pattern=r"^[a-z0-9_]+$", description="stable forever")
-    title: str = Field(min_length=5)
+class ImplicationSpec(SideItemSpec):
     when: Any = Field(description="the condition language of rule files (rules/README.md)")
     then: dict[str, Any] = Field(min_length=1, description="the facts implied, in the patient vocabulary")
     because: str = Field(min_length=10, description="the vocabulary meaning or the reasoning it rests on")
     evidence: list[Citation] = Field(default_factory=list)
-    notes: str | None = None
 
 
 class ImplicationFileSpec(BaseModel):

@@ -19,16 +19,13 @@ from . import conditions
 from .conditions import Condition
 from .errors import Location, Problem
 from .rulefile import Citation, InterventionCode, Kind
-from .sidefiles import load_model, parse_when
+from .sidefiles import SideItemSpec, load_model, parse_when
 from .vocabulary import FACTS, LIST, PROPOSING_KINDS
 
 INVARIANTS_FILE = "invariants.yaml"
 
 
-class InvariantSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
-    title: str = Field(min_length=5)
+class InvariantSpec(SideItemSpec):
     applies: Any = Field(alias="for", description="the patients it holds for (condition language, or always)")
     propose: list[InterventionCode] = Field(default_factory=list)
     never_propose: list[InterventionCode] = Field(default_factory=list)
@@ -36,7 +33,6 @@ class InvariantSpec(BaseModel):
     require_kind: Kind | None = None
     forbid_rule: list[str] = Field(default_factory=list)
     evidence: list[Citation] = Field(min_length=1)
-    notes: str | None = None
 
 
 class InvariantFileSpec(BaseModel):

@@ -18,20 +18,16 @@ from . import conditions
 from .conditions import Condition
 from .errors import Location, Problem
 from .rulefile import Citation, InterventionCode
-from .sidefiles import load_model, parse_when
+from .sidefiles import SideItemSpec, load_model, parse_when
 
 PREREQUISITES_FILE = "prerequisites.yaml"
 
 
-class PrerequisiteSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
-    title: str = Field(min_length=5)
+class PrerequisiteSpec(SideItemSpec):
     interventions: list[InterventionCode] = Field(min_length=1)
     unmet_when: Any
     because: str = Field(min_length=10)
     evidence: list[Citation] = Field(default_factory=list)
-    notes: str | None = None
 
 
 class PrerequisiteFileSpec(BaseModel):

@@ -6,12 +6,21 @@ import os
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import Problem
 from .yamlsource import Locator, YamlLoadError, display_path, load
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class SideItemSpec(BaseModel):
+    """What every entry of these files has: a stable id, a title for readers, and the author's notes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    id: str = Field(pattern=r"^[a-z0-9_]+$", description="stable forever")
+    title: str = Field(min_length=5)
+    notes: str | None = None
 
 
 def load_model(root: Path, name: str, model: type[M]) -> tuple[M | None, Locator | None, list[Problem], bytes]:
