@@ -50,8 +50,10 @@ class Prerequisite:
     def interventions(self) -> frozenset[str]:
         return frozenset(self.spec.interventions)
 
-    def unmet_for(self, facts: dict[str, Any]) -> bool:
-        return conditions.evaluate3(self.unmet, facts)[0] is True
+    @cached_property
+    def unmet_for(self):
+        """A generated check that `unmet_when` is TRUE for the facts (it runs for every patient)."""
+        return conditions.relaxed_predicate(self.unmet, strict=True)
 
 
 def load_prerequisites(root: Path) -> tuple[list[Prerequisite], list[Problem], bytes]:
