@@ -235,3 +235,13 @@ def test_realistic_records_are_valid_and_consistent():
         assert rec["differentiation"] == "well" and ("grade" in rec or "lung_histology" in rec)
         ev = _shipped(rec)
         assert ev.recommendations and not ev.findings, (rec, ev.findings)
+
+
+def test_thoracic_carcinoids_are_not_asked_for_a_grade_after_resection():
+    """Lung and thymus carcinoids are graded by histology: an adjuvant question about one never lists `grade` among
+    the missing facts (the G3 adjuvant statement is for graded sites)."""
+    for site in ("lung", "thymus"):
+        for histology in ("typical_carcinoid", "atypical_carcinoid"):
+            ev = _shipped({"differentiation": "well", "primary_site": site, "lung_histology": histology,
+                           "treatment_setting": "adjuvant", "resection_status": "R0"})
+            assert "grade" not in {m.fact for m in ev.missing_facts}, (site, histology)
