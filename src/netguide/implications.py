@@ -14,15 +14,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from . import conditions
-from .conditions import Condition
-from .errors import Location, PatientFactError, Problem
+from .errors import PatientFactError, Problem
 from .patient import parse_patient
 from .results import DerivedFact, Finding
 from .rulefile import Citation
-from .sidefiles import SideItemSpec, load_model, parse_when
+from .sidefiles import SideFileSpec, SideItem, SideItemSpec, load_model, parse_when
 from .yamlsource import Locator
 
 IMPLICATIONS_FILE = "implications.yaml"
@@ -36,31 +35,13 @@ class ImplicationSpec(SideItemSpec):
     evidence: list[Citation] = Field(default_factory=list)
 
 
-class ImplicationFileSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    format: int = Field(ge=1, le=1)
+class ImplicationFileSpec(SideFileSpec):
     implications: list[ImplicationSpec] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
-class Implication:
-    spec: ImplicationSpec
-    condition: Condition
+class Implication(SideItem):
     then: dict[str, Any]  # validated values, as the patient model keeps them
-    location: Location
-
-    @property
-    def id(self) -> str:
-        return self.spec.id
-
-    @property
-    def where(self) -> str:
-        return str(self.location)
-
-    @cached_property
-    def holds(self):
-        """A generated check that the condition is TRUE (evaluate3 is ten times slower; this runs per patient)."""
-        return conditions.relaxed_predicate(self.condition, strict=True)
 
     @cached_property
     def facts(self) -> tuple[str, ...]:
@@ -93,7 +74,7 @@ def load_implications(root: Path) -> tuple[list[Implication], list[Problem], byt
         cond = parse_when(imp.when, ("implications", i, "when"), locator, problems)
         then = _validated_then(imp, locator, i, problems)
         if cond is not None and then is not None:
-            out.append(Implication(imp, cond, then, where))
+            out.append(Implication(imp, cond, where, then))
     return out, problems, content
 
 

@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from . import conditions
-from .conditions import Condition
-from .errors import Location, Problem
+from .errors import Problem
 from .rulefile import Citation, InterventionCode, Kind
-from .sidefiles import SideItemSpec, load_model, parse_when
+from .sidefiles import SideFileSpec, SideItem, SideItemSpec, load_model, parse_when
 from .vocabulary import FACTS, LIST, PROPOSING_KINDS
 
 INVARIANTS_FILE = "invariants.yaml"
@@ -35,24 +33,16 @@ class InvariantSpec(SideItemSpec):
     evidence: list[Citation] = Field(min_length=1)
 
 
-class InvariantFileSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    format: int = Field(ge=1, le=1)
+class InvariantFileSpec(SideFileSpec):
     invariants: list[InvariantSpec] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
-class Invariant:
-    spec: InvariantSpec
-    condition: Condition
-    location: Location
-
-    @property
-    def id(self) -> str:
-        return self.spec.id
+class Invariant(SideItem):
+    """`condition` is its `for`."""
 
     def applies_to(self, facts: dict[str, Any]) -> bool:
-        return conditions.evaluate3(self.condition, facts)[0] is True
+        return self.holds(facts)
 
     def could_break(self, facts: dict[str, Any]) -> bool:
         """Applies, and is not vacuous for these facts (a never_propose_from over an empty or absent list is)."""

@@ -8,17 +8,14 @@ says why. An unknown fact never withdraws anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from . import conditions
-from .conditions import Condition
-from .errors import Location, Problem
+from .errors import Problem
 from .rulefile import Citation, InterventionCode
-from .sidefiles import SideItemSpec, load_model, parse_when
+from .sidefiles import SideFileSpec, SideItem, SideItemSpec, load_model, parse_when
 
 PREREQUISITES_FILE = "prerequisites.yaml"
 
@@ -30,30 +27,13 @@ class PrerequisiteSpec(SideItemSpec):
     evidence: list[Citation] = Field(default_factory=list)
 
 
-class PrerequisiteFileSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    format: int = Field(ge=1, le=1)
+class PrerequisiteFileSpec(SideFileSpec):
     prerequisites: list[PrerequisiteSpec] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
-class Prerequisite:
-    spec: PrerequisiteSpec
-    unmet: Condition
-    location: Location
-
-    @property
-    def id(self) -> str:
-        return self.spec.id
-
-    @cached_property
-    def interventions(self) -> frozenset[str]:
-        return frozenset(self.spec.interventions)
-
-    @cached_property
-    def unmet_for(self):
-        """A generated check that `unmet_when` is TRUE for the facts (it runs for every patient)."""
-        return conditions.relaxed_predicate(self.unmet, strict=True)
+class Prerequisite(SideItem):
+    """`condition` is its `unmet_when`; `holds` tells that the prerequisite is known to be unmet."""
 
 
 def load_prerequisites(root: Path) -> tuple[list[Prerequisite], list[Problem], bytes]:
@@ -72,7 +52,7 @@ def not_to_propose(prerequisites: list[Prerequisite], facts: dict[str, Any]) -> 
     """Intervention -> why it is not proposed for this patient (a therapy that failed, or an unmet prerequisite)."""
     out = {code: "already failed" for code in facts.get("failed_therapies") or ()}
     for pre in prerequisites:
-        if pre.unmet_for(facts):
+        if pre.holds(facts):
             for code in pre.spec.interventions:
                 out.setdefault(code, f"{pre.spec.title}, and it is known to be lacking ({pre.id})")
     return out

@@ -1,14 +1,17 @@
-"""The data files beside the rule files that are not rules (implications.yaml, prerequisites.yaml): one loader,
-so each is read once, through the hardened YAML loader, and validated into its model with problems at file:line."""
+"""The data files beside the rule files that are not rules (implications.yaml, prerequisites.yaml, invariants.yaml):
+one loader, so each is read once, through the hardened YAML loader, and validated into its model with problems at
+file:line; one shape for their entries (a spec, its parsed condition, where it was written)."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import Problem
+from .errors import Location, Problem
 from .yamlsource import Locator, YamlLoadError, display_path, load
 
 M = TypeVar("M", bound=BaseModel)
@@ -21,6 +24,38 @@ class SideItemSpec(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9_]+$", description="stable forever")
     title: str = Field(min_length=5)
     notes: str | None = None
+
+
+class SideFileSpec(BaseModel):
+    """What every such file has: its format version (the list of entries is each file's own)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    format: int = Field(ge=1, le=1)
+
+
+@dataclass(frozen=True)
+class SideItem:
+    """One loaded entry: its spec, its condition (the one the entry is about: when it holds, applies, is unmet)."""
+
+    spec: Any
+    condition: Any  # netguide.conditions.Condition
+    location: Location
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def where(self) -> str:
+        return str(self.location)
+
+    @cached_property
+    def holds(self):
+        """A generated check that the condition is TRUE for known facts (evaluate3 is ten times slower, and this
+        runs for every patient)."""
+        from . import conditions
+
+        return conditions.relaxed_predicate(self.condition, strict=True)
 
 
 def load_model(root: Path, name: str, model: type[M]) -> tuple[M | None, Locator | None, list[Problem], bytes]:
