@@ -156,13 +156,14 @@ G2_PANNET = {"differentiation": "well", "primary_site": "pancreas", "grade": "G2
 def test_a_failed_therapy_is_never_proposed_again():
     """Each therapy proposed to a progressive G2 panNET, once recorded as failed, is proposed by no rule; the trace
     says which proposals were withdrawn or narrowed, and why."""
-    first = _shipped({**G2_PANNET, "failed_therapies": [], "prior_therapies": []})
+    after_ssa = {**G2_PANNET, "failed_therapies": ["SSA"], "prior_therapies": ["SSA"], "prior_systemic_lines": 1}
+    first = _shipped(after_ssa)
     proposed = _proposed(first) - {"CHEMOTHERAPY"}
     first_rules = {r.rule_id: r.interventions for r in first.recommendations
                    if r.kind in ("recommended", "preferred", "option", "clinical_trial")}
     assert {"CAPTEM", "EVEROLIMUS"} <= proposed
     for code in sorted(proposed):
-        ev = _shipped({**G2_PANNET, "failed_therapies": [code], "prior_therapies": [code]})
+        ev = _shipped({**after_ssa, "failed_therapies": ["SSA", code], "prior_therapies": ["SSA", code]})
         assert code not in _proposed(ev), code
         for step in ev.trace:  # a rule that still fires and names it: withdrawn or narrowed, and the trace says so
             rule_codes = first_rules.get(step.rule_id, ())
@@ -212,7 +213,7 @@ def test_prrt_is_not_proposed_with_negative_sstr_imaging():
     proposes it, the rule that proposes PRRT alone is withdrawn (withdrawn_prerequisite) and the one naming it among
     others keeps the others; with SSTR imaging unknown or positive PRRT is proposed as before."""
     base = {"differentiation": "well", "primary_site": "pancreas", "grade": "G2", "treatment_setting": "advanced",
-            "prior_therapies": []}
+            "prior_therapies": ["SSA"], "failed_therapies": ["SSA"], "prior_systemic_lines": 1}
     negative = _shipped({**base, "sstr_imaging": "negative"})
     assert "PRRT" not in _proposed(negative) and "EVEROLIMUS" in _proposed(negative)
     step = next(t for t in negative.trace if t.rule_id == "g12_all_sites.prrt_favoured_over_everolimus_sunitinib")

@@ -339,6 +339,28 @@ def negation_normal_form(cond: Condition, negate: bool = False) -> Condition:
     return All(items) if negate else AnyOf(items)
 
 
+def not_true(cond: Condition) -> Condition:
+    """A two-valued condition that is TRUE exactly when `cond` is not TRUE (FALSE or UNKNOWN): a test is not TRUE
+    when its fact is unknown or the negated test holds. A rule's `unless` enters the engine this way: the rule fires
+    while its exception is not known to hold, and is provisional while the exception is UNKNOWN."""
+    if isinstance(cond, Test):
+        if cond.op in ("known", "unknown"):
+            return Test(cond.fact, NEGATION[cond.op], None, cond.keypath)
+        return AnyOf((Test(cond.fact, "unknown", None, cond.keypath),
+                      Test(cond.fact, NEGATION[cond.op], cond.value, cond.keypath)))
+    if isinstance(cond, Not):
+        return not_true(negation_normal_form(cond))
+    tests = tests_of(cond)
+    facts = {t.fact for t in tests}
+    if len(facts) == 1 and tests and not any(t.op in ("known", "unknown") for t in tests):
+        # One fact only: UNKNOWN exactly when it is absent, two-valued otherwise; one alternative for the absent
+        # fact instead of one per test (`includes: [4 codes]` would otherwise expand into 16 for the engine).
+        (fact,) = facts
+        return AnyOf((Test(fact, "unknown", None, tests[0].keypath), negation_normal_form(cond, True)))
+    items = tuple(not_true(i) for i in cond.items)
+    return AnyOf(items) if isinstance(cond, All) else All(items)
+
+
 def tests_of(cond: Condition) -> list[Test]:
     """Every atomic test in the condition, in reading order."""
     if isinstance(cond, Test):

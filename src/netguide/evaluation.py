@@ -147,15 +147,39 @@ def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str], deriv
                              + ", which this answer neither proposes nor lists as considered")
 
     recs = sorted((r for r in live if r.id in shown), key=lambda r: (_KIND_RANK[r.rule.then.kind], r.index))
+    pending = _provisional(recs, facts)
+    for rid in pending:
+        outcome[rid] = ("provisional", "shown provided that " + book.by_id[rid].rule.provided
+                        + (f"; {outcome[rid][1]}" if outcome[rid][1] else ""))
     return Evaluation(
-        recommendations=tuple(_without(r.recommendation, not_again.get(r.id, ())) for r in recs),
-        missing_facts=_missing(book, facts, fired, _offered(recs, facts, not_again)),
+        recommendations=tuple(_provisional_rec(r, _without(r.recommendation, not_again.get(r.id, ())), pending)
+                              for r in recs),
+        missing_facts=_missing(book, facts, fired, _offered(recs, facts, not_again), pending),
         findings=check_consistency(_given(facts, derived)) + contradicted,
         rulebook_version=book.version_string,
         trace=tuple(_derivation_step(book, d, facts) for d in derived)
         + tuple(_trace(r, facts, *outcome[r.id]) for r in firing),
         derived_facts=derived,
     )
+
+
+def _provisional(shown: list[LoadedRule], facts: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The shown rules whose exception (`unless`) is UNKNOWN, with the absent facts it waits on. The engine fired
+    them because the exception is not known to hold; it is not known not to hold either."""
+    out: dict[str, tuple[str, ...]] = {}
+    for r in shown:
+        if r.exception is not None:
+            value, waits = conditions.evaluate3(r.exception, facts)
+            if value is conditions.UNKNOWN:
+                out[r.id] = tuple(sorted(waits))
+    return out
+
+
+def _provisional_rec(r: LoadedRule, rec: Recommendation, pending: dict[str, tuple[str, ...]]) -> Recommendation:
+    if r.id not in pending:
+        return rec
+    return dataclasses.replace(rec, provisional=True, confirm=pending[r.id], provided_that=r.rule.provided or "",
+                               withdrawn_if=r.exception_text)
 
 
 def _given(facts: dict[str, Any], derived: tuple[DerivedFact, ...]) -> dict[str, Any]:
@@ -216,11 +240,14 @@ def _offered(shown: list[LoadedRule], facts: dict[str, Any],
 
 
 def _missing(book: Rulebook, facts: dict[str, Any], fired: frozenset[str],
-             offered: frozenset[str]) -> tuple[MissingFact, ...]:
-    """Absent facts behind rules whose condition is UNKNOWN. A rule shown only with certain interventions
-    (a caution, `shown_with`) counts only when one of them is offered: a regimen's caution asks for no fact
-    while the regimen is not on the table."""
+             offered: frozenset[str], pending: dict[str, tuple[str, ...]]) -> tuple[MissingFact, ...]:
+    """Absent facts behind rules whose condition is UNKNOWN, and behind provisional advice (its exception waits on
+    them). A rule shown only with certain interventions (a caution, `shown_with`) counts only when one of them is
+    offered: a regimen's caution asks for no fact while the regimen is not on the table."""
     waiting: dict[str, list[str]] = {}
+    for rid, waits_on in pending.items():
+        for fact in waits_on:
+            waiting.setdefault(fact, []).append(rid)
     known = facts.keys()
     for i in sorted(book.index.candidates(facts)):
         r = book.rules[i]
@@ -233,7 +260,8 @@ def _missing(book: Rulebook, facts: dict[str, Any], fired: frozenset[str],
             for fact in waits_on:
                 waiting.setdefault(fact, []).append(r.id)
     ordered = sorted(waiting.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    return tuple(MissingFact(f, tuple(rules), FACTS[f].allowed()) for f, rules in ordered)
+    return tuple(MissingFact(f, tuple(sorted(rules, key=lambda rid: book.by_id[rid].index)), FACTS[f].allowed())
+                 for f, rules in ordered)
 
 
 def _trace(r: LoadedRule, facts: dict[str, Any], outcome: str, detail: str) -> TraceStep:

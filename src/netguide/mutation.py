@@ -341,20 +341,6 @@ def _baseline(rules_dir: str | None, scenarios: list) -> tuple[list[str], list[s
     return passing, failing
 
 
-def not_true(cond: conditions.Condition) -> conditions.Condition:
-    """A condition that is TRUE exactly when `cond` is not TRUE (FALSE or UNKNOWN): a test is not TRUE when its
-    fact is unknown or the negated test holds."""
-    if isinstance(cond, conditions.Test):
-        if cond.op in ("known", "unknown"):
-            return conditions.Test(cond.fact, conditions.NEGATION[cond.op], None)
-        return conditions.AnyOf((conditions.Test(cond.fact, "unknown", None),
-                                 conditions.Test(cond.fact, conditions.NEGATION[cond.op], cond.value)))
-    if isinstance(cond, conditions.Not):
-        return not_true(conditions.negation_normal_form(cond))
-    items = tuple(not_true(i) for i in cond.items)
-    return conditions.AnyOf(items) if isinstance(cond, conditions.All) else conditions.All(items)
-
-
 def distinguishing_patient(m: Mutant, datas: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
     """A patient for whom the mutated rule's condition and the original's differ (for drop_intervention: one
     for whom the rule fires), as ("differs" | "fires", facts); ("equivalent", None) when no patient can tell
@@ -371,7 +357,7 @@ def distinguishing_patient(m: Mutant, datas: dict[str, Any]) -> tuple[str, dict[
         return "invalid", None
     space = fact_space([before, after])
     goals = [before] if m.operator == "drop_intervention" else [
-        conditions.All((before, not_true(after))), conditions.All((after, not_true(before)))]
+        conditions.All((before, conditions.not_true(after))), conditions.All((after, conditions.not_true(before)))]
     for goal in goals:
         for alt in alternatives(goal) or []:
             w = witness(alt, space)

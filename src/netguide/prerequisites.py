@@ -54,5 +54,5 @@ def not_to_propose(prerequisites: list[Prerequisite], facts: dict[str, Any]) -> 
     for pre in prerequisites:
         if pre.holds(facts):
             for code in pre.spec.interventions:
-                out.setdefault(code, f"{pre.spec.title}, and it is known to be lacking ({pre.id})")
+                out.setdefault(code, f"{pre.spec.title} ({pre.id})")
     return out

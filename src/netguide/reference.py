@@ -91,8 +91,16 @@ def holds(when: Any, facts: dict[str, Any]) -> bool | None:
 
 
 def reference_fired(book: Rulebook, facts: dict[str, Any]) -> frozenset[str]:
-    """The ids of the rules whose raw `when` is definitely TRUE for these known facts."""
-    return frozenset(r.rule.id for r in book.rules if holds(r.rule.when, facts) is True)
+    """The ids of the rules whose raw `when` is definitely TRUE for these known facts and whose raw `unless`, if any,
+    is not (FALSE, or UNKNOWN: then the advice is provisional)."""
+    return frozenset(r.rule.id for r in book.rules if holds(r.rule.when, facts) is True
+                     and (r.rule.unless is None or holds(r.rule.unless, facts) is not True))
+
+
+def reference_provisional(book: Rulebook, facts: dict[str, Any], shown: set[str]) -> frozenset[str]:
+    """Of the shown rules, those whose raw `unless` is UNKNOWN."""
+    return frozenset(rid for rid in shown if book.by_id[rid].rule.unless is not None
+                     and holds(book.by_id[rid].rule.unless, facts) is None)
 
 
 def reference_derive(book: Rulebook, given: dict[str, Any]) -> dict[str, Any]:
@@ -127,4 +135,11 @@ def reference_evaluation(book: Rulebook, data: Any):
     derived_facts, derived, contradicted = derive(book.implications, given)
     if derived_facts != facts:
         raise ReferenceMismatch(f"derived facts differ for {given}: netguide {derived_facts}, reference {facts}")
-    return assemble(book, facts, reference_fired(book, facts), derived, contradicted)
+    answer = assemble(book, facts, reference_fired(book, facts), derived, contradicted)
+    shown = {r.rule_id for r in answer.recommendations}
+    provisional = {r.rule_id for r in answer.recommendations if r.provisional}
+    expected = reference_provisional(book, facts, shown)
+    if provisional != expected:
+        raise ReferenceMismatch(f"provisional advice differs for {given}: netguide {sorted(provisional)}, "
+                                f"reference {sorted(expected)}")
+    return answer

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import textwrap
 
+from .answer import group_answer
 from .results import Evaluation
 
 KIND_LABEL = {
@@ -17,20 +18,30 @@ def _wrap(text: str, indent: str) -> str:
 
 
 def render_evaluation(ev: Evaluation, *, trace: bool = False, quotes: bool = True) -> str:
+    """The answer grouped by the question each conclusion answers (netguide.answer), then the derived facts, what to
+    record next, the findings and (with trace) the trace."""
     out = [f"netguide - rulebook {ev.rulebook_version}", ""]
-    for i, r in enumerate(ev.recommendations, 1):
-        codes = ", ".join(r.interventions + r.trials)
-        out.append(f"{i}. {KIND_LABEL[r.kind]}" + (f": {codes}" if codes else "") + f"   [{r.rule_id}]")
-        out.append(_wrap(r.statement, "   "))
-        if r.withdrawn_interventions:
-            out.append(_wrap("not proposed to this patient: " + ", ".join(r.withdrawn_interventions)
-                             + " (already failed, or a prerequisite is unmet; --trace says which)", "   "))
-        if quotes:
-            for c in r.citations:
-                refs = f" [{', '.join(map(str, c.references))}]" if c.references else ""
-                out.append(_wrap(f"\u201c{c.quote}\u201d ({c.section}){refs}", "     > "))
-                if c.figures:
-                    out.append(_wrap(f"figures: {c.figures}", "       "))
+    n = 0
+    for group in group_answer(ev):
+        out.append(group.question)
+        for item in group.items:
+            n += 1
+            codes = ", ".join(item.interventions + item.trials)
+            label = KIND_LABEL[item.kind] + (" (provisional)" if item.provisional else "")
+            out.append(f"{n}. {label}" + (f": {codes}" if codes else "") + f"   [{', '.join(item.rule_ids)}]")
+            for statement in item.statements:
+                out.append(_wrap(statement, "   "))
+            for provided in item.provided_that:
+                out.append(_wrap(f"provided that {provided} (to confirm, record: {', '.join(item.confirm)})", "   "))
+            if item.withdrawn_interventions:
+                out.append(_wrap("not proposed to this patient: " + ", ".join(item.withdrawn_interventions)
+                                 + " (already failed, or a prerequisite is unmet; --trace says which)", "   "))
+            if quotes:
+                for c in item.citations:
+                    refs = f" [{', '.join(map(str, c.references))}]" if c.references else ""
+                    out.append(_wrap(f"\u201c{c.quote}\u201d ({c.section}){refs}", "     > "))
+                    if c.figures:
+                        out.append(_wrap(f"figures: {c.figures}", "       "))
         out.append("")
     if ev.derived_facts:
         out.append("Facts derived from the record (rules/implications.yaml):")
@@ -39,7 +50,7 @@ def render_evaluation(ev: Evaluation, *, trace: bool = False, quotes: bool = Tru
             out.append(_wrap(f"{d.fact} = {value}, from {', '.join(d.from_facts)} ({d.implication})", "  - "))
         out.append("")
     if ev.missing_facts:
-        out.append("Missing facts (would let further rules decide):")
+        out.append("What to record next (missing facts that would let further rules decide, or confirm provisional advice):")
         for m in ev.missing_facts:
             rules = ", ".join(m.rules[:4]) + (f" and {len(m.rules) - 4} more" if len(m.rules) > 4 else "")
             out.append(f"  - {m.fact} ({m.allowed}): {rules}")

@@ -34,12 +34,21 @@ class Recommendation:
     # known to be unmet (rules/prerequisites.yaml); the trace says which. The statement, the review's words, still
     # names them.
     withdrawn_interventions: tuple[str, ...] = ()
+    # Provisional advice: the rule's exception (`unless`) cannot be decided because facts are not recorded. The advice
+    # stands provided that `provided_that` is true; `confirm` names the facts to record, `withdrawn_if` the values that
+    # would withdraw it. Definite advice has provisional False and the three empty.
+    provisional: bool = False
+    confirm: tuple[str, ...] = ()
+    provided_that: str = ""
+    withdrawn_if: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule_id": self.rule_id, "kind": self.kind, "interventions": list(self.interventions),
                 "trials": list(self.trials), "statement": self.statement, "title": self.title,
                 "citations": [c.to_dict() for c in self.citations],
-                "withdrawn_interventions": list(self.withdrawn_interventions)}
+                "withdrawn_interventions": list(self.withdrawn_interventions),
+                "provisional": self.provisional, "confirm": list(self.confirm), "provided_that": self.provided_that,
+                "withdrawn_if": self.withdrawn_if}
 
 
 @dataclass(frozen=True)
@@ -86,7 +95,7 @@ class TraceStep:
     """Why a rule fired: the facts it tested, its condition, and what became of its conclusion."""
 
     rule_id: str
-    outcome: str  # derived (an implication) | shown | overridden | withdrawn_failed | withdrawn_prerequisite | not_shown |
+    outcome: str  # derived (an implication) | shown | provisional | overridden | withdrawn_failed | withdrawn_prerequisite | not_shown |
     # fallback_not_needed
     facts: dict[str, Any]
     condition: str

@@ -49,6 +49,10 @@ class LoadedRule:
     locator: Locator
     index: int  # position in the rulebook, for a stable order
     index_in_file: int
+    # `condition` is what the engine tests: `when`, and the exception not known to hold. The two parts, for
+    # explanations and for deciding whether the advice is provisional:
+    when_condition: Condition | None = None
+    exception: Condition | None = None  # the parsed `unless`; None when the rule has none
 
     @cached_property
     def id(self) -> str:
@@ -73,7 +77,13 @@ class LoadedRule:
 
     @cached_property
     def condition_text(self) -> str:
-        return conditions.describe(self.condition)
+        if self.exception is None:
+            return conditions.describe(self.condition)
+        return f"{conditions.describe(self.when_condition)} unless ({conditions.describe(self.exception)})"
+
+    @cached_property
+    def exception_text(self) -> str:
+        return conditions.describe(self.exception) if self.exception is not None else ""
 
     @cached_property
     def gate(self) -> frozenset[str]:
@@ -243,12 +253,27 @@ def _rules_of_file(path: Path, shown: str, start: int, data: Any, locator: Locat
             problems += cond_problems
         else:
             cond = None
+        exception = None
+        if raw.get("unless") is not None:
+            exception, exc_problems = conditions.parse_condition(raw["unless"], ("rules", i, "unless"), locator)
+            problems += exc_problems
+            if exception is not None and not raw.get("provided"):
+                problems.append(Problem("missing-key", "a rule with `unless` must say in `provided` what must be true "
+                                        "for its advice to stand (shown as 'provided that ...')",
+                                        locator.find(("rules", i, "unless")), field="provided",
+                                        suggestion="provided: the tumour has not already progressed on it"))
+                exception = None
+        elif raw.get("provided") is not None:
+            problems.append(Problem("unknown-key", "`provided` goes with `unless`, which this rule does not have",
+                                    locator.find(("rules", i, "provided")), field="provided"))
         rid = raw.get("id")
         if isinstance(rid, str) and "." in rid and rid.split(".", 1)[0] != stem:
             problems.append(Problem("id-prefix", f"rule id '{rid}' must start with the file stem '{stem}.'",
                                     locator.find(("rules", i, "id")), field="id", value=rid, allowed=f"{stem}.<slug>"))
-        if parsed is not None and cond is not None:
-            loaded.append(LoadedRule(parsed.rules[i], cond, shown, locator, start + len(loaded), i))
+        if parsed is not None and cond is not None and (exception is not None or raw.get("unless") is None):
+            engine_cond = cond if exception is None else conditions.All((cond, conditions.not_true(exception)))
+            loaded.append(LoadedRule(parsed.rules[i], engine_cond, shown, locator, start + len(loaded), i,
+                                     when_condition=cond, exception=exception))
     return loaded, problems
 
 
@@ -261,7 +286,7 @@ def pydantic_problems(exc: ValidationError, locator: Locator) -> list[Problem]:
     out: list[Problem] = []
     for err in exc.errors():
         loc = tuple(err["loc"])
-        if "when" in loc and err["type"] != "missing":
+        if ("when" in loc or "unless" in loc) and err["type"] != "missing":
             continue  # conditions are checked by conditions.parse_condition
         named = [p for p in loc if isinstance(p, str)]
         field_name = named[-1] if named else ""

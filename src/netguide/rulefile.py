@@ -56,6 +56,10 @@ class Rule(_Strict):
     title: str = Field(min_length=5)
     status: Literal[STATUSES] = Field(description="draft, reviewed (by a clinician) or signed")  # type: ignore[valid-type]
     when: Any = Field(description="The patient facts under which the rule applies (see rules/README.md)")
+    unless: Any = Field(default=None, description="An exception: the facts under which the rule does not apply. While "
+                        "they are unknown the rule's advice is shown, marked provisional (see rules/README.md)")
+    provided: str | None = Field(default=None, min_length=5, description="With `unless`: what must be true for the "
+                                 "advice to stand, in plain words (shown as 'provided that ...')")
     then: Conclusion
     evidence: list[Citation] = Field(min_length=1)
     encodes: list[str] = Field(default_factory=list, description="Ids of review-inventory items (or silent-NN areas) this rule carries")

@@ -30,17 +30,21 @@ class Matcher(BaseModel):
     kind: Kind | None = None
     interventions: list[InterventionCode] = Field(default_factory=list)
     trials: list[TrialNumber] = Field(default_factory=list)
+    # true: the advice must be provisional (shown provided that ...); false: definite; absent: either.
+    provisional: bool | None = None
 
     def matches(self, rec: Recommendation) -> bool:
         return ((self.rule is None or rec.rule_id == self.rule)
                 and (self.kind is None or rec.kind == self.kind)
                 and set(self.interventions) <= set(rec.interventions)
-                and set(self.trials) <= set(rec.trials))
+                and set(self.trials) <= set(rec.trials)
+                and (self.provisional is None or rec.provisional == self.provisional))
 
     def describe(self) -> str:
         parts = [f"rule={self.rule}" if self.rule else "", f"kind={self.kind}" if self.kind else "",
                  f"interventions⊇{self.interventions}" if self.interventions else "",
-                 f"trials⊇{self.trials}" if self.trials else ""]
+                 f"trials⊇{self.trials}" if self.trials else "",
+                 "" if self.provisional is None else f"provisional={str(self.provisional).lower()}"]
         return "{" + ", ".join(p for p in parts if p) + "}"
 
 
@@ -197,7 +201,7 @@ def render_result(result: ScenarioResult) -> str:
         for r in result.evaluation.recommendations:
             extra = f" {list(r.interventions)}" if r.interventions else ""
             extra += f" {list(r.trials)}" if r.trials else ""
-            lines.append(f"    {r.kind}{extra}  ({r.rule_id})")
+            lines.append(f"    {r.kind}{extra}{' (provisional)' if r.provisional else ''}  ({r.rule_id})")
         if result.evaluation.missing_facts:
             lines.append("  missing facts: " + ", ".join(m.fact for m in result.evaluation.missing_facts))
     lines.append(f"  quote: \"{' '.join(s.spec.quote.split())}\"")
