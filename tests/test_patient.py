@@ -43,6 +43,12 @@ def test_every_invalid_field_is_reported_at_once():
     ({"stage": "advnced"}, "stage", "advanced"),
     ({"ki_67": 30}, "ki_67", "ki67_percent"),
     ({"prior_therapies": ["SSA", "captem"]}, "prior_therapies[1]", "CAPTEM"),
+    # a drug's name gets its class or regimen, not the nearest spelling (LANREOTIDE is not TEM_LANREOTIDE)
+    ({"failed_therapies": ["LANREOTIDE"]}, "failed_therapies[0]", "SSA"),
+    ({"prior_therapies": ["octreotide LAR"]}, "prior_therapies[0]", None),
+    ({"prior_therapies": ["Octreotide"]}, "prior_therapies[0]", "SSA"),
+    ({"failed_therapies": ["Lutathera"]}, "failed_therapies[0]", "PRRT"),
+    ({"failed_therapies": ["temozolomide"]}, "failed_therapies[0]", "TEM"),
 ])
 def test_near_misses_come_with_did_you_mean(data, field, suggestion):
     """A near miss of a fact name, value or code names the field and what was probably meant."""

@@ -1,7 +1,8 @@
 """evaluate(patient) -> Evaluation: the engine decides which rules fire; this module turns firings into an answer.
 
 Combining the firings follows the policy of rules/README.md ("How rules combine"):
-1. an exception's `overrides` withdraw the general rules it names;
+1. an exception's `overrides` withdraw the general rules it names (unless its own advice is provisional: both are
+   shown then, since the general rule stands if the exception's `unless` turns out to hold);
    a therapy in `failed_therapies` is never proposed again: a proposal (recommended, preferred, option,
    clinical_trial) all of whose interventions failed is withdrawn, one with some failed is shown without them
    (`withdrawn_interventions` says which), and a failed therapy opens no caution; the trace says why;
@@ -103,9 +104,12 @@ def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str], deriv
     ones; `derived` says which they are, `contradicted` the implications a given fact contradicts."""
     firing = sorted((book.by_id[rid] for rid in fired), key=lambda r: r.index)
     outcome: dict[str, tuple[str, str]] = {}
+    pending = _provisional(firing, facts)
 
     overridden_by = {}
     for r in firing:
+        if r.id in pending:
+            continue  # a provisional exception withdraws nothing: if it falls, the general rule must still be there
         for other in r.rule.overrides:
             if other in fired:
                 overridden_by.setdefault(other, r.id)
@@ -147,7 +151,7 @@ def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str], deriv
                              + ", which this answer neither proposes nor lists as considered")
 
     recs = sorted((r for r in live if r.id in shown), key=lambda r: (_KIND_RANK[r.rule.then.kind], r.index))
-    pending = _provisional(recs, facts)
+    pending = {r.id: pending[r.id] for r in recs if r.id in pending}
     for rid in pending:
         outcome[rid] = ("provisional", "shown provided that " + book.by_id[rid].rule.provided
                         + (f"; {outcome[rid][1]}" if outcome[rid][1] else ""))
@@ -164,7 +168,7 @@ def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str], deriv
 
 
 def _provisional(shown: list[LoadedRule], facts: dict[str, Any]) -> dict[str, tuple[str, ...]]:
-    """The shown rules whose exception (`unless`) is UNKNOWN, with the absent facts it waits on. The engine fired
+    """The fired rules whose exception (`unless`) is UNKNOWN, with the absent facts it waits on. The engine fired
     them because the exception is not known to hold; it is not known not to hold either."""
     out: dict[str, tuple[str, ...]] = {}
     for r in shown:
