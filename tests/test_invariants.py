@@ -51,12 +51,21 @@ def test_each_invariant_can_fail(shipped_rulebook):
                                                  "treatment_setting": "advanced"},
         "advanced_g12_gep_never_no_advice": {"differentiation": "well", "grade": "G2", "primary_site": "colorectal",
                                              "treatment_setting": "advanced"},
+        "no_advice_never_beside_provisional_advice": {"differentiation": "well", "stage": "localized"},
+        "localized_resection_unrecorded_gets_surgery": {"differentiation": "well", "stage": "localized",
+                                                        "treatment_setting": "neoadjuvant"},
+        "no_adjuvant_chemotherapy_after_g12_gep_resection": {"differentiation": "well", "grade": "G1",
+                                                             "primary_site": "pancreas", "treatment_setting": "adjuvant"},
+        "no_neoadjuvant_chemotherapy_for_g12_outside_the_pancreas": {
+            "differentiation": "well", "grade": "G2", "primary_site": "small_intestine",
+            "treatment_setting": "neoadjuvant"},
     }
     by_id = {i.id: i for i in shipped_rulebook.invariants}
     assert set(cases) == set(by_id)
     real = evaluate({"differentiation": "well"}, shipped_rulebook)
-    everything = Recommendation("scope_and_nec.no_rule_applies", "option", ("CAPTEM", "PRRT", "CAPTEM_PRRT"), (),
-                                "Everything.", ())
+    everything = Recommendation("scope_and_nec.no_rule_applies", "option",
+                                ("CAPTEM", "PRRT", "CAPTEM_PRRT", "CHEMOTHERAPY"), (), "Everything.", (),
+                                provisional=True)
     empty, full = replace(real, recommendations=()), replace(real, recommendations=(everything,))
     for inv_id, facts in cases.items():
         inv = by_id[inv_id]

@@ -3,8 +3,8 @@
 Each says for whom it holds (`for`, the condition language, on the facts the rules ran on: given and derived) and
 what the answer must then do: `propose` every listed intervention (some recommended, preferred, option or trial
 conclusion names it, unless it already failed), `never_propose` any listed one (or, for `never_propose_from`, any code of a list fact such as
-failed_therapies), `require_kind` one conclusion of that kind, or `forbid_rule` a rule (the "no advice" fallback,
-say). A hypothesis property checks them in CI (tests/test_invariants.py); `netguide analyze` checks them over the
+failed_therapies), `require_kind` one conclusion of that kind, `forbid_rule` a rule (the "no advice" fallback,
+say), or `forbid_beside_provisional` a rule shown beside provisional advice. A hypothesis property checks them in CI (tests/test_invariants.py); `netguide analyze` checks them over the
 explored fact space and prints a counterexample patient for each one broken.
 """
 from __future__ import annotations
@@ -30,6 +30,8 @@ class InvariantSpec(SideItemSpec):
     never_propose_from: str | None = Field(default=None, description="a list fact whose codes are never proposed")
     require_kind: Kind | None = None
     forbid_rule: list[str] = Field(default_factory=list)
+    forbid_beside_provisional: list[str] = Field(default_factory=list, description="rules never shown beside "
+                                                 "provisional advice (the 'no advice' fallback)")
     evidence: list[Citation] = Field(min_length=1)
 
 
@@ -70,6 +72,10 @@ class Invariant(SideItem):
         shown = {r.rule_id for r in ev.recommendations} & set(s.forbid_rule)
         if shown:
             return f"shows {', '.join(sorted(shown))}"
+        provisional = [r.rule_id for r in ev.recommendations if r.provisional]
+        beside = {r.rule_id for r in ev.recommendations} & set(s.forbid_beside_provisional)
+        if provisional and beside:
+            return f"shows {', '.join(sorted(beside))} beside provisional advice ({', '.join(provisional)})"
         return None
 
 

@@ -1,4 +1,5 @@
-"""pytest collects scenarios/*.yaml: one item per scenario, failures reported at the scenario's YAML line.
+"""pytest collects scenarios/*.yaml and scenarios/<folder>/*.yaml (the independent cases in scenarios/independent/):
+one item per scenario, failures reported at the scenario's YAML line.
 
 Loaded with `-p netguide.pytest_plugin` (pyproject addopts), not an entry point, so installing netguide does
 not change other projects' test runs. A scenario with `known_gap` must fail (strict xfail) until it is fixed.
@@ -26,7 +27,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path):
-    if file_path.suffix == ".yaml" and file_path.parent.name == "scenarios" and file_path.name != "README.yaml":
+    in_scenarios = file_path.parent.name == "scenarios" or file_path.parent.parent.name == "scenarios"
+    if file_path.suffix == ".yaml" and in_scenarios and file_path.name != "README.yaml":
         return ScenarioFile.from_parent(parent, path=file_path)
     return None
 

@@ -178,7 +178,7 @@ def check_rulebook(directory: Path | str | None = None) -> tuple[Rulebook | None
     problems += implication_problems + prerequisite_problems + invariant_problems
     known_ids = {r.id for r in loaded}
     for inv in invariants:
-        for rid in inv.spec.forbid_rule:
+        for rid in inv.spec.forbid_rule + inv.spec.forbid_beside_provisional:
             if rid not in known_ids:
                 problems.append(Problem("unknown-rule", f"invariant '{inv.id}' names '{rid}', which is not a rule",
                                         inv.location, field="forbid_rule", value=rid, suggestion=suggest(rid, known_ids)))

@@ -140,10 +140,12 @@ def _variants(spec: ScenarioSpec) -> list[tuple[tuple[str, Any], ...]]:
 
 
 def load_scenarios(directory: Path | str = "scenarios") -> list[Scenario]:
-    """Every scenario of every *.yaml file in `directory`; names must be unique across files."""
+    """Every scenario of every *.yaml file in `directory` and its folders (scenarios/independent/: the cases written
+    from the review alone); names must be unique across files."""
     problems: list[Problem] = []
     out: list[Scenario] = []
-    for path in sorted(Path(directory).glob("*.yaml")):
+    root = Path(directory)
+    for path in sorted(list(root.glob("*.yaml")) + list(root.glob("*/*.yaml"))):
         try:
             out += load_scenario_file(path)
         except ScenarioError as exc:
