@@ -310,6 +310,7 @@ TOOL_COMMANDS = {
     "mutate": ("mutation", "mutation testing of the rule files against the scenario suite"),
     "differential": ("differential", "the durable_rules path against the reference evaluator on random patients"),
     "fuzz": ("fuzzing", "random valid, invalid and hostile inputs through evaluate(): no crash, no leak"),
+    "records": ("records", "realistic partially documented records: who gets a treatment proposal, and why not"),
 }
 
 

@@ -2,7 +2,8 @@
 
 For each patient, the facts derived by rules/implications.yaml must equal the reference's reading of it, and the
 fired-rule set of the engine (compiled rulebook on durable_rules) on those facts must equal that of
-netguide.reference (a plain interpreter of the raw `when` data). Patients come from random.Random(seed), with
+netguide.reference (a plain interpreter of the raw `when` and `unless` data), and so must the rules whose advice is
+provisional (their `unless` UNKNOWN: the parsed condition's three-valued value against the raw reading). Patients come from random.Random(seed), with
 numbers at the rules' thresholds and facts often unknown, so a run is reproducible from its seed.
 
     netguide differential --patients 100000 --seed 1 [--rules DIR]
@@ -32,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     from .evaluation import runtime_for
     from .implications import derive
     from .patient import parse_patient
-    from .reference import reference_derive, reference_fired
+    from . import conditions
+    from .reference import reference_derive, reference_fired, reference_provisional
 
     rt = runtime_for(args.rules)  # rules that do not load: RulebookError, reported by the CLI (exit 1)
     book, engine = rt.rulebook, rt.engine
@@ -40,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     mismatches: list[tuple[dict[str, Any], frozenset[str], frozenset[str]]] = []
     count = 0
     fired_total = 0
+    provisional_total = 0
     start = time.perf_counter()
     for _ in range(args.patients):
         given = parse_patient(random_patient(rng)).known_facts()
@@ -52,9 +55,19 @@ def run(args: argparse.Namespace) -> int:
         fired_total += len(want)
         if got != want:
             mismatches.append((facts, got, want))
+            continue
+        with_exception = [book.by_id[rid] for rid in got if book.by_id[rid].exception is not None]
+        provisional = frozenset(r.id for r in with_exception
+                                if conditions.evaluate3(r.exception, facts)[0] is conditions.UNKNOWN)
+        expected = reference_provisional(book, facts, {r.id for r in with_exception})
+        provisional_total += len(expected)
+        if provisional != expected:
+            mismatches.append((facts, frozenset(f"provisional:{r}" for r in provisional),
+                               frozenset(f"provisional:{r}" for r in expected)))
     elapsed = time.perf_counter() - start
     print(f"rulebook {book.version_string} ({len(book.rules)} rules), seed {args.seed}")
-    print(f"patients checked: {count}; rules fired per patient: {fired_total / max(count, 1):.2f}")
+    print(f"patients checked: {count}; rules fired per patient: {fired_total / max(count, 1):.2f}; "
+          f"provisional per patient: {provisional_total / max(count, 1):.2f}")
     print(f"mismatches: {len(mismatches)}")
     for facts, got, want in mismatches[:SHOWN_MISMATCHES]:
         print(f"  patient: {json.dumps(facts, sort_keys=True)}")
