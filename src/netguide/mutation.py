@@ -208,6 +208,9 @@ def rule_changes(raw_rule: dict, base: KeyPath) -> Iterator[Change]:
     when = raw_rule.get("when")
     if isinstance(when, dict):
         yield from _condition_changes(when, base + ("when",), True)
+    unless = raw_rule.get("unless")
+    if isinstance(unless, dict):  # the exception: each of its tests dropped or flipped (never all of it dropped,
+        yield from _condition_changes(unless, base + ("unless",), False)  # which would leave `provided` alone)
     then = raw_rule.get("then") or {}
     for j, code in enumerate(then.get("interventions") or []):
         kpj = base + ("then", "interventions", j)
@@ -341,6 +344,15 @@ def _baseline(rules_dir: str | None, scenarios: list) -> tuple[list[str], list[s
     return passing, failing
 
 
+def _engine_condition(raw_rule: dict) -> conditions.Condition | None:
+    """What the engine tests for a raw rule: `when`, and its `unless` not known to hold (None when invalid)."""
+    when, _ = conditions.parse_condition(raw_rule["when"], ("when",))
+    if when is None or raw_rule.get("unless") is None:
+        return when
+    unless, _ = conditions.parse_condition(raw_rule["unless"], ("unless",))
+    return None if unless is None else conditions.All((when, conditions.not_true(unless)))
+
+
 def distinguishing_patient(m: Mutant, datas: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
     """A patient for whom the mutated rule's condition and the original's differ (for drop_intervention: one
     for whom the rule fires), as ("differs" | "fires", facts); ("equivalent", None) when no patient can tell
@@ -349,10 +361,8 @@ def distinguishing_patient(m: Mutant, datas: dict[str, Any]) -> tuple[str, dict[
 
     name = Path(m.file).name
     index = m.edit[1]
-    before_raw = datas[name]["rules"][index]["when"]
-    after_raw = m.apply(datas[name])["rules"][index]["when"]
-    before, _ = conditions.parse_condition(before_raw, ("when",))
-    after, _ = conditions.parse_condition(after_raw, ("when",))
+    before = _engine_condition(datas[name]["rules"][index])
+    after = _engine_condition(m.apply(datas[name])["rules"][index])
     if before is None or after is None:
         return "invalid", None
     space = fact_space([before, after])

@@ -125,4 +125,12 @@ class Evaluation:
             "findings": [f.to_dict() for f in self.findings],
             "derived_facts": [d.to_dict() for d in self.derived_facts],
             "trace": [t.to_dict() for t in self.trace],
+            # the same recommendations grouped by the question each answers, for a display (netguide.answer)
+            "answer": [{"key": g.key, "question": g.question, "items": [i.to_dict() for i in g.items]}
+                       for g in self.answer_groups()],
         }
+
+    def answer_groups(self):
+        from .answer import group_answer  # answer builds on these results
+
+        return group_answer(self)
