@@ -26,9 +26,9 @@ import durable_rules_engine as dre  # the benchmark drives the raw engine on pur
 
 from netguide import conditions
 from netguide.evaluation import Runtime, evaluate
-from netguide.rulebook import load_rulebook
-from netguide.fuzzing import rss_bytes
-from netguide.samples import random_patient  # the generator the differential and fuzz runs use
+from netguide.rulebook.loader import load_rulebook
+from netguide.proving.fuzzing import rss_bytes
+from netguide.proving.samples import random_patient  # the generator the differential and fuzz runs use
 
 def _median_us(fn, items) -> float:
     times = []

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from netguide.rulebook import check_rulebook, load_rulebook
+from netguide.rulebook.loader import check_rulebook, load_rulebook
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_RULES = ROOT / "rules"

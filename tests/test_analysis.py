@@ -9,10 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netguide import analysis, conditions
-from netguide.analysis import (ABSENT, alternatives, analyze, fact_space, pairwise_rows, render_text, strict_predicate,
+from netguide import conditions
+
+from netguide.proving import analysis
+from netguide.proving.analysis import (ABSENT, alternatives, analyze, fact_space, pairwise_rows, render_text, strict_predicate,
                                witness)
-from netguide.rulebook import check_rulebook, load_rulebook
+from netguide.rulebook.loader import check_rulebook, load_rulebook
 from netguide.vocabulary import BOOL, ENUM, FACTS, INTEGER, INTERVENTIONS, LIST, NUMBER
 
 HERE = Path(__file__).parent

@@ -164,7 +164,7 @@ def test_the_relaxed_predicate_is_false_exactly_when_kleene_is_false():
 def test_empty_is_three_valued(raw, facts, want):
     """`{empty: true}` holds for [] (treatment-naive), fails for a list with codes, and is UNKNOWN when absent; the
     parsed condition, its negation normal form, the generated predicates and the reference agree."""
-    from netguide.reference import holds
+    from netguide.proving.reference import holds
 
     cond, problems = c.parse_condition(raw)
     assert not problems

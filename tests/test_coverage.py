@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netguide.coverage import compute_coverage
-from netguide.rulebook import load_rulebook
-from netguide.scenarios import load_scenarios
+from netguide.proving.coverage import compute_coverage
+from netguide.rulebook.loader import load_rulebook
+from netguide.proving.scenarios import load_scenarios
 
 HERE = Path(__file__).parent
 REPO = HERE.parent

@@ -14,11 +14,11 @@ import durable_rules_engine as raw  # tests may drive the raw engine to prove it
 import pytest
 
 from netguide import conditions
-from netguide.compiler import MAX_ALTERNATIVES_PER_RULESET, FactEncoder, compile_rulebook, field_hash, number_json
-from netguide.engine import SESSION_ID, Engine
+from netguide.engine.compiler import MAX_ALTERNATIVES_PER_RULESET, FactEncoder, compile_rulebook, field_hash, number_json
+from netguide.engine.adapter import SESSION_ID, Engine
 from netguide.errors import RulebookError
 from netguide.evaluation import Runtime, evaluate
-from netguide.rulebook import load_rulebook
+from netguide.rulebook.loader import load_rulebook
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "netguide"
 BASIC = Path(__file__).parent / "data" / "rulebooks" / "basic"
@@ -41,15 +41,15 @@ def basic() -> Runtime:
 
 
 def test_only_the_engine_module_imports_durable():
-    """Exactly one module of the package imports durable_rules: the engine is behind one door."""
-    importers = sorted(p.name for p in SRC.glob("*.py")
+    """Only the engine/ folder imports durable_rules, through one module: the engine is behind one door."""
+    importers = sorted(str(p.relative_to(SRC)) for p in SRC.rglob("*.py")
                        if re.search(r"^\s*(import|from)\s+durable", p.read_text(), re.M))
-    assert importers == ["engine.py"]
+    assert importers == ["engine/adapter.py"]
 
 
 def test_the_adapter_calls_the_c_module_never_the_host():
     """The adapter uses durable_rules_engine directly: no Host, no durable.lang, so no timer threads."""
-    text = (SRC / "engine.py").read_text()
+    text = (SRC / "engine" / "adapter.py").read_text()
     assert "import durable_rules_engine" in text
     assert not re.search(r"durable\.(lang|engine)|\bHost\b|post\(", text.split('"""', 2)[2])
 
@@ -57,11 +57,11 @@ def test_the_adapter_calls_the_c_module_never_the_host():
 def test_sessions_are_deleted_only_after_an_action_started_in_them():
     """delete_state on a session where no action started frees uninitialised memory; every compiled ruleset has
     the adapter's warm-up rule, which the warm-up fact fires, and delete_state is called in one place only."""
-    from netguide.compiler import WARMUP_RULE
+    from netguide.engine.compiler import WARMUP_RULE
 
     compiled = compile_rulebook(load_rulebook(BASIC))
     assert all(WARMUP_RULE in rs.definition and WARMUP_RULE not in rs.rule_ids for rs in compiled.rulesets)
-    text = (SRC / "engine.py").read_text()
+    text = (SRC / "engine" / "adapter.py").read_text()
     assert text.count("delete_state(") == 1
 
 
@@ -69,7 +69,7 @@ def test_closing_engines_frees_their_sessions():
     """200 engines built, used and closed leave resident memory flat (delete_ruleset alone kept each session)."""
     import gc
 
-    from netguide.fuzzing import rss_bytes
+    from netguide.proving.fuzzing import rss_bytes
 
     compiled = compile_rulebook(load_rulebook(BASIC))
 
@@ -127,7 +127,7 @@ def test_netguide_deduplicates_firings(basic):
 
 def test_every_compiled_pattern_starts_with_the_patient_discriminator():
     """A positive discriminator comes first in every pattern, so no rule can match the hidden state fact."""
-    from netguide.compiler import WARMUP_RULE
+    from netguide.engine.compiler import WARMUP_RULE
 
     compiled = compile_rulebook(load_rulebook(BASIC))
     for rs in compiled.rulesets:
@@ -203,7 +203,7 @@ def test_field_names_are_hashed_like_the_engine():
 
 def test_colliding_field_names_are_refused_at_compile_time():
     """Two engine field names with one hash ('Az' and 'BY') are reported when a rulebook is compiled."""
-    from netguide.compiler import _check_fields
+    from netguide.engine.compiler import _check_fields
 
     class Colliding(FactEncoder):
         def fields(self):
@@ -270,7 +270,7 @@ def test_engine_close_releases_its_rulesets():
 
 def test_alternatives_count_the_engine_expansion():
     """Lists of values and 'includes any of' are one alternative each; each other `any` branch multiplies."""
-    from netguide.compiler import engine_alternatives
+    from netguide.engine.compiler import engine_alternatives
 
     def alts(raw):
         parsed, problems = conditions.parse_condition(raw)

@@ -1,7 +1,7 @@
 """The engine survives what a server, a notebook or a worker with a timeout does to it: an exception landing between
 any two steps of assert / drain / retract, fork while another thread evaluates, pools started by fork and spawn,
 closing, and evaluate() called from a signal handler. After each, every answer must equal the reference
-evaluator's (netguide.reference, a plain interpreter of the rule files that shares nothing with the engine).
+evaluator's (netguide.proving.reference, a plain interpreter of the rule files that shares nothing with the engine).
 """
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ import warnings
 import durable_rules_engine as raw
 import pytest
 
-from netguide import engine as engine_module
+from netguide.engine import adapter as engine_module
 from netguide.errors import EngineError
 from netguide.evaluation import Runtime, evaluate
-from netguide.reference import reference_evaluation
-from netguide.samples import random_patient
+from netguide.proving.reference import reference_evaluation
+from netguide.proving.samples import random_patient
 
 # A patient on whom many rules of every ruleset fire, so every step of the sequence runs several times.
 BUSY = {"differentiation": "well", "primary_site": "pancreas", "grade": "G2", "ki67_percent": 14,

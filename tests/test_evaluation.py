@@ -8,7 +8,7 @@ import pytest
 
 from netguide.errors import PatientFactError
 from netguide.evaluation import Runtime, evaluate
-from netguide.rulebook import load_rulebook
+from netguide.rulebook.loader import load_rulebook
 
 BASIC = Path(__file__).parent / "data" / "rulebooks" / "basic"
 
@@ -224,11 +224,11 @@ def test_prrt_is_not_proposed_with_negative_sstr_imaging():
 
 
 def test_realistic_records_are_valid_and_consistent():
-    """netguide.samples.realistic_record gives valid, well-differentiated records of known site and grade (or
+    """netguide.proving.samples.realistic_record gives valid, well-differentiated records of known site and grade (or
     carcinoid histology) whose treatment history contradicts nothing: no consistency finding on 2,000 of them."""
     import random
 
-    from netguide.samples import realistic_record
+    from netguide.proving.samples import realistic_record
 
     rng = random.Random(2)
     for _ in range(2000):

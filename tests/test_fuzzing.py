@@ -6,7 +6,9 @@ import math
 
 import pytest
 
-from netguide import fuzzing, samples
+from netguide.proving import fuzzing
+
+from netguide.proving import samples
 from netguide.errors import PatientFactError
 from netguide.evaluation import evaluate, runtime_for
 

@@ -12,8 +12,8 @@ import pytest
 
 from netguide import cli
 from netguide.errors import RulebookError, ScenarioError
-from netguide.rulebook import check_rulebook, load_rulebook
-from netguide.scenarios import load_scenarios
+from netguide.rulebook.loader import check_rulebook, load_rulebook
+from netguide.proving.scenarios import load_scenarios
 
 HERE = Path(__file__).parent
 HOSTILE = HERE / "data" / "hostile"

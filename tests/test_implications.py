@@ -7,8 +7,8 @@ import pytest
 
 from netguide.errors import RulebookError
 from netguide.evaluation import evaluate
-from netguide.implications import derive, load_implications
-from netguide.rulebook import load_rulebook
+from netguide.rulebook.implications import derive, load_implications
+from netguide.rulebook.loader import load_rulebook
 
 ROOT = Path(__file__).resolve().parent.parent
 

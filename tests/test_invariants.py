@@ -5,9 +5,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from netguide.evaluation import evaluate
-from netguide.invariants import violations
+from netguide.rulebook.invariants import violations
 from netguide.patient import parse_patient
-from netguide.strategies import patients
+from netguide.proving.strategies import patients
 
 
 def _ran_on(ev, patient):

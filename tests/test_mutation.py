@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netguide import conditions, mutation
-from netguide.mutation import Mutant, Outcome, Report, generate_mutants, mutate, select
+from netguide import conditions
+
+from netguide.proving import mutation
+from netguide.proving.mutation import Mutant, Outcome, Report, generate_mutants, mutate, select
 
 HERE = Path(__file__).parent
 DATA = HERE / "data" / "mutation"

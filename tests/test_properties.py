@@ -12,7 +12,7 @@ from netguide.errors import PatientFactError
 from netguide.evaluation import evaluate
 from netguide.patient import parse_patient
 from netguide.results import Evaluation
-from netguide.strategies import contradictory_patients, hostile_inputs, invalid_patients, patients
+from netguide.proving.strategies import contradictory_patients, hostile_inputs, invalid_patients, patients
 from netguide.vocabulary import PROPOSING_KINDS
 
 NEC_TRIALS = {"NCT02595424", "NCT03980925"}

@@ -8,11 +8,11 @@ from hypothesis import given
 
 from netguide import conditions
 from netguide.evaluation import Runtime, evaluate
-from netguide.reference import reference_evaluation
+from netguide.proving.reference import reference_evaluation
 from netguide.reporting import render_evaluation
-from netguide.rulebook import load_rulebook
+from netguide.rulebook.loader import load_rulebook
 
-from netguide.strategies import patients
+from netguide.proving.strategies import patients
 
 EXCEPTIONS = Path(__file__).parent / "data" / "rulebooks" / "exceptions"
 

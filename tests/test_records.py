@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from netguide.evaluation import evaluate
-from netguide.records import REASONS, reason, run_records
+from netguide.proving.records import REASONS, reason, run_records
 from netguide.results import Recommendation
 
 

@@ -1,4 +1,4 @@
-"""The reference evaluator (netguide.reference) against the durable_rules path, rule set for rule set."""
+"""The reference evaluator (netguide.proving.reference) against the durable_rules path, rule set for rule set."""
 from __future__ import annotations
 
 import argparse
@@ -7,11 +7,11 @@ import random
 import pytest
 from hypothesis import given
 
-from netguide import differential
+from netguide.proving import differential
 from netguide.evaluation import runtime_for
 from netguide.patient import parse_patient
-from netguide.reference import holds, reference_fired
-from netguide.strategies import patients
+from netguide.proving.reference import holds, reference_fired
+from netguide.proving.strategies import patients
 
 
 def _agree(book, patient) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from netguide.errors import RulebookError
-from netguide.rulebook import check_rulebook, load_rulebook
-from netguide.sourcetext import SourceText, check_quotes
+from netguide.rulebook.loader import check_rulebook, load_rulebook
+from netguide.rulebook.quotes import SourceText, check_quotes
 
 HERE = Path(__file__).parent
 REPO = HERE.parent

@@ -7,8 +7,8 @@ import pytest
 
 from netguide.errors import ScenarioError
 from netguide.evaluation import Runtime
-from netguide.rulebook import load_rulebook
-from netguide.scenarios import Matcher, load_scenarios, run_scenario
+from netguide.rulebook.loader import load_rulebook
+from netguide.proving.scenarios import Matcher, load_scenarios, run_scenario
 from netguide.results import Recommendation
 
 DATA = Path(__file__).parent / "data"

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 import netguide
-from netguide.scenarios import load_scenarios
+from netguide.proving.scenarios import load_scenarios
 
 REPO = Path(__file__).resolve().parent.parent
 

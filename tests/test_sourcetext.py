@@ -3,7 +3,7 @@ text is found."""
 import os
 from pathlib import Path
 
-from netguide.sourcetext import (DEFAULT_SOURCE, SOURCE_ENV, SourceText, find_source, repository_root,
+from netguide.rulebook.quotes import (DEFAULT_SOURCE, SOURCE_ENV, SourceText, find_source, repository_root,
                                  review_text_not_found)
 
 TEXT = "the estab-\nlished antiproliferative  activity\nand a multi-\nkinase inhibitor (5-\nFU) done."

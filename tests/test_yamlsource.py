@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from netguide.yamlsource import (MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, MAX_INT_DIGITS, YamlLoadError, display_path,
+from netguide.rulebook.source import (MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, MAX_INT_DIGITS, YamlLoadError, display_path,
                                  load, load_json_text, load_text, syntax_for)
 
 DOC = """format: 1

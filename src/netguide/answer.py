@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .results import Citation, Evaluation, Recommendation
+from netguide.results import Citation, Evaluation, Recommendation
 
 # Interventions that name a kind of treatment rather than a chemotherapy regimen: a conclusion about these answers
 # "is treatment indicated, and which kind", one about a regimen answers "which regimen".

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .results import Finding
+from netguide.results import Finding
 
 THORACIC = ("lung", "thymus")
 # WHO grading of gastro-entero-pancreatic NET by Ki-67 (vocabulary.yaml 'grade'): G1 < 3 %, G2 3-20 %, G3 > 20 %.

@@ -23,16 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
-from . import conditions
-from .compiler import CompiledRulebook, compile_rulebook
-from .consistency import check_consistency
-from .engine import Engine
-from .patient import Patient, parse_patient
-from .implications import derive
-from .prerequisites import not_to_propose
-from .results import DerivedFact, Evaluation, Finding, MissingFact, Recommendation, TraceStep
-from .rulebook import LoadedRule, Rulebook, load_rulebook
-from .vocabulary import FACTS, KIND_ORDER, PROPOSING_KINDS
+from netguide import conditions
+from netguide.engine.compiler import CompiledRulebook, compile_rulebook
+from netguide.consistency import check_consistency
+from netguide.engine.adapter import Engine
+from netguide.patient import Patient, parse_patient
+from netguide.rulebook.implications import derive
+from netguide.rulebook.prerequisites import not_to_propose
+from netguide.results import DerivedFact, Evaluation, Finding, MissingFact, Recommendation, TraceStep
+from netguide.rulebook.loader import LoadedRule, Rulebook, load_rulebook
+from netguide.vocabulary import FACTS, KIND_ORDER, PROPOSING_KINDS
 
 _KIND_RANK = {k: i for i, k in enumerate(KIND_ORDER)}
 

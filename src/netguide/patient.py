@@ -18,9 +18,9 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       ValidationError, create_model)
 from pydantic.types import StrictFloat
 
-from .errors import MAX_PROBLEMS, PatientFactError, Problem, describe_value, shown_value
-from .suggestions import suggest
-from .vocabulary import BOOL, ENUM, FACTS, INTEGER, INTERVENTIONS, LIST, NUMBER, FactSpec
+from netguide.errors import MAX_PROBLEMS, PatientFactError, Problem, describe_value, shown_value
+from netguide.suggestions import suggest
+from netguide.vocabulary import BOOL, ENUM, FACTS, INTEGER, INTERVENTIONS, LIST, NUMBER, FactSpec
 
 
 NUMBER_DECIMALS = 6

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from .errors import ScenarioError
-from .scenarios import Scenario, load_scenario_file, render_result, run_scenario
+from netguide.errors import ScenarioError
+from netguide.proving.scenarios import Scenario, load_scenario_file, render_result, run_scenario
 
 
 class ScenarioMismatch(Exception):

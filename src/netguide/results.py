@@ -131,6 +131,6 @@ class Evaluation:
         }
 
     def answer_groups(self):
-        from .answer import group_answer  # answer builds on these results
+        from netguide.answer import group_answer  # answer builds on these results
 
         return group_answer(self)

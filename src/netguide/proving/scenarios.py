@@ -12,12 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import Location, PatientFactError, Problem, ScenarioError
-from .evaluation import RulebookLike, evaluate
-from .results import Evaluation, Recommendation
-from .rulebook import pydantic_problems
-from .rulefile import InterventionCode, Kind, TrialNumber
-from .yamlsource import Locator, YamlLoadError, display_path, load
+from netguide.errors import Location, PatientFactError, Problem, ScenarioError
+from netguide.evaluation import RulebookLike, evaluate
+from netguide.results import Evaluation, Recommendation
+from netguide.rulebook.loader import pydantic_problems
+from netguide.rulebook.schema import InterventionCode, Kind, TrialNumber
+from netguide.rulebook.source import Locator, YamlLoadError, display_path, load
 
 NAME_PATTERN = r"^[a-z0-9_]+$"
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import Field
 
-from .errors import Problem
-from .rulefile import Citation, InterventionCode
-from .sidefiles import SideFileSpec, SideItem, SideItemSpec, load_model, parse_when
+from netguide.errors import Problem
+from netguide.rulebook.schema import Citation, InterventionCode
+from netguide.rulebook.sidefiles import SideFileSpec, SideItem, SideItemSpec, load_model, parse_when
 
 PREREQUISITES_FILE = "prerequisites.yaml"
 

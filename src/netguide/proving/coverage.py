@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from .rulebook import Rulebook, load_rulebook
-from .scenarios import Scenario, distinct, load_scenarios
+from netguide.rulebook.loader import Rulebook, load_rulebook
+from netguide.proving.scenarios import Scenario, distinct, load_scenarios
 
 DEFAULT_INVENTORY = Path("../shared/spec/review-inventory.yaml")
 
@@ -117,7 +117,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .cli import UsageError
+    from netguide.cli import UsageError
 
     inv_path = Path(args.inventory) if args.inventory else DEFAULT_INVENTORY
     if not inv_path.is_file():

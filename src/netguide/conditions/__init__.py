@@ -14,10 +14,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, Union
 
-from .errors import Problem
-from .suggestions import suggest
-from .vocabulary import BOOL, ENUM, FACTS, INTEGER, LIST, NUMBER
-from .yamlsource import KeyPath, Locator
+from netguide.errors import Problem
+from netguide.suggestions import suggest
+from netguide.vocabulary import BOOL, ENUM, FACTS, INTEGER, LIST, NUMBER
+from netguide.rulebook.source import KeyPath, Locator
 
 TRUE, FALSE, UNKNOWN = True, False, None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .rulebook import Rulebook
+from netguide.rulebook.loader import Rulebook
 
 UNKNOWN = None
 
@@ -120,15 +120,15 @@ def reference_derive(book: Rulebook, given: dict[str, Any]) -> dict[str, Any]:
 
 
 class ReferenceMismatch(AssertionError):
-    """netguide.implications derived other facts than the reference reading of the implications."""
+    """netguide.rulebook.implications derived other facts than the reference reading of the implications."""
 
 
 def reference_evaluation(book: Rulebook, data: Any):
     """The answer built from the reference's derived facts and firings (the combination policy, assemble(), is
     shared): what evaluate() must return for `data`. Raises ReferenceMismatch when the derivations differ."""
-    from .evaluation import assemble
-    from .implications import derive
-    from .patient import parse_patient
+    from netguide.evaluation import assemble
+    from netguide.rulebook.implications import derive
+    from netguide.patient import parse_patient
 
     given = parse_patient(data).known_facts()
     facts = reference_derive(book, given)

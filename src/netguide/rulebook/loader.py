@@ -13,17 +13,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import conditions
-from .conditions import Condition
-from .errors import Location, Problem, RulebookError
-from .implications import IMPLICATIONS_FILE, load_implications
-from .invariants import INVARIANTS_FILE, load_invariants
-from .prerequisites import PREREQUISITES_FILE, load_prerequisites
-from .results import Citation, Recommendation
-from .rulefile import DeclinedFile, Rule, RuleFile
-from .suggestions import suggest
-from .vocabulary import INTERVENTIONS, KINDS, TRIALS
-from .yamlsource import Locator, YamlLoadError, display_path, load
+from netguide import conditions
+from netguide.conditions import Condition
+from netguide.errors import Location, Problem, RulebookError
+from netguide.rulebook.implications import IMPLICATIONS_FILE, load_implications
+from netguide.rulebook.invariants import INVARIANTS_FILE, load_invariants
+from netguide.rulebook.prerequisites import PREREQUISITES_FILE, load_prerequisites
+from netguide.results import Citation, Recommendation
+from netguide.rulebook.schema import DeclinedFile, Rule, RuleFile
+from netguide.suggestions import suggest
+from netguide.vocabulary import INTERVENTIONS, KINDS, TRIALS
+from netguide.rulebook.source import Locator, YamlLoadError, display_path, load
 
 RULEBOOK_MANIFEST = "rulebook.yaml"
 DECLINED_FILE = "declined.yaml"
@@ -121,9 +121,9 @@ class Rulebook:
     directory: Path
     declined: DeclinedFile | None = None
     files: list[str] = field(default_factory=list)
-    implications: list = field(default_factory=list)  # netguide.implications.Implication, applied before the rules
-    prerequisites: list = field(default_factory=list)  # netguide.prerequisites.Prerequisite, applied to proposals
-    invariants: list = field(default_factory=list)  # netguide.invariants.Invariant, checked by tests and analyze
+    implications: list = field(default_factory=list)  # netguide.rulebook.implications.Implication, applied before the rules
+    prerequisites: list = field(default_factory=list)  # netguide.rulebook.prerequisites.Prerequisite, applied to proposals
+    invariants: list = field(default_factory=list)  # netguide.rulebook.invariants.Invariant, checked by tests and analyze
     runtime: Any = field(default=None, repr=False, compare=False)  # the compiled engine, built on first use
 
     @cached_property
@@ -313,7 +313,7 @@ def pydantic_problems(exc: ValidationError, locator: Locator) -> list[Problem]:
 
 
 def _siblings(loc: tuple) -> list[str]:
-    from .rulefile import Citation, Conclusion, DeclinedItem
+    from netguide.rulebook.schema import Citation, Conclusion, DeclinedItem
 
     models = {"then": Conclusion, "evidence": Citation, "declined": DeclinedItem}
     for key in reversed([p for p in loc[:-1] if isinstance(p, str)]):

@@ -53,12 +53,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from . import conditions
-from .conditions import All, AnyOf, Condition, Test
-from .evaluation import assemble
-from .rulebook import LoadedRule, Rulebook, load_rulebook
-from .implications import derive
-from .vocabulary import BOOL, ENUM, FACTS, INTEGER, INTERVENTIONS, LIST, NUMBER
+from netguide import conditions
+from netguide.conditions import All, AnyOf, Condition, Test
+from netguide.evaluation import assemble
+from netguide.rulebook.loader import LoadedRule, Rulebook, load_rulebook
+from netguide.rulebook.implications import derive
+from netguide.vocabulary import BOOL, ENUM, FACTS, INTEGER, INTERVENTIONS, LIST, NUMBER
 
 PRO_KINDS = ("recommended", "preferred")
 CON_KIND = "not_recommended"
@@ -664,8 +664,8 @@ class Explorer:
                     "other_facts_pairwise": covered}
 
     def check_against_engine(self) -> None:
-        from .evaluation import Runtime
-        from .patient import parse_patient
+        from netguide.evaluation import Runtime
+        from netguide.patient import parse_patient
 
         res = self.result
         sample = self._reservoir
@@ -810,7 +810,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if res.ok else 1
 
 
-if __name__ == "__main__":  # python -m netguide.analysis, until the command is wired into `netguide`
+if __name__ == "__main__":  # python -m netguide.proving.analysis, until the command is wired into `netguide`
     import sys
 
     _parser = argparse.ArgumentParser(prog="netguide analyze", description=__doc__.splitlines()[0])

@@ -16,13 +16,13 @@ from typing import Any
 
 from pydantic import Field
 
-from . import conditions
-from .errors import PatientFactError, Problem
-from .patient import parse_patient
-from .results import DerivedFact, Finding
-from .rulefile import Citation
-from .sidefiles import SideFileSpec, SideItem, SideItemSpec, load_model, parse_when
-from .yamlsource import Locator
+from netguide import conditions
+from netguide.errors import PatientFactError, Problem
+from netguide.patient import parse_patient
+from netguide.results import DerivedFact, Finding
+from netguide.rulebook.schema import Citation
+from netguide.rulebook.sidefiles import SideFileSpec, SideItem, SideItemSpec, load_model, parse_when
+from netguide.rulebook.source import Locator
 
 IMPLICATIONS_FILE = "implications.yaml"
 MAX_ROUNDS = 10  # each round adds at least one fact, and there are 29: a fixed point comes long before

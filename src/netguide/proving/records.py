@@ -1,4 +1,4 @@
-"""`netguide records`: answers for realistic, partially documented referral records (netguide.samples).
+"""`netguide records`: answers for realistic, partially documented referral records (netguide.proving.samples).
 
 Each record is a well-differentiated NET of known site with its grade or carcinoid histology and every other fact
 written down with probability 1/2 (samples.realistic_record). The run reports the share of records given a positive
@@ -77,8 +77,8 @@ class RecordsReport:
 
 
 def run_records(n: int, seed: int, setting: str = "advanced", rules: str | None = None) -> RecordsReport:
-    from .evaluation import evaluate, runtime_for
-    from .samples import realistic_record
+    from netguide.evaluation import evaluate, runtime_for
+    from netguide.proving.samples import realistic_record
 
     rt = runtime_for(rules)
     rng = random.Random(seed)

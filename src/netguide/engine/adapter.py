@@ -33,8 +33,8 @@ import weakref
 
 import durable_rules_engine as _dre
 
-from .compiler import WARMUP_DISCRIMINATOR, WARMUP_RULE, CompiledRulebook
-from .errors import EngineError
+from netguide.engine.compiler import WARMUP_DISCRIMINATOR, WARMUP_RULE, CompiledRulebook
+from netguide.errors import EngineError
 
 SESSION_ID = "netguide"
 _ASSERTED, _NOTHING_MATCHED = 0, 1  # assert_fact result codes (rules.h: RULES_OK, ERR_EVENT_NOT_HANDLED)

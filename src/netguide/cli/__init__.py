@@ -27,7 +27,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import (Location, NetguideError, PatientFactError, Problem, RulebookError, ScenarioError, capped,
+from netguide.errors import (Location, NetguideError, PatientFactError, Problem, RulebookError, ScenarioError, capped,
                      summary_line)
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -112,9 +112,9 @@ def _refuse(args: argparse.Namespace, title: str, shown: str, problems: list[Pro
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .compiler import compile_rulebook
-    from .rulebook import check_rulebook
-    from .sourcetext import SourceText, check_quotes, find_source, review_text_not_found
+    from netguide.engine.compiler import compile_rulebook
+    from netguide.rulebook.loader import check_rulebook
+    from netguide.rulebook.quotes import SourceText, check_quotes, find_source, review_text_not_found
 
     book, problems = check_rulebook(args.rules)
     notes: list[str] = []
@@ -156,7 +156,7 @@ def _source_text(cls: Any, path: Path) -> Any:
 
 def _check_scenario_quotes(args: argparse.Namespace, source) -> list[Problem]:
     try:
-        from .scenarios import scenario_quote_problems
+        from netguide.proving.scenarios import scenario_quote_problems
     except ImportError:
         return []
     return scenario_quote_problems(args.scenarios, source)
@@ -165,7 +165,7 @@ def _check_scenario_quotes(args: argparse.Namespace, source) -> list[Problem]:
 def _read_patient(path: str) -> tuple[Any, Any, str]:
     """(data, locator, name shown) of the patient file, or of standard input for '-'; a file may be a pipe
     (<(cat p.yaml), /dev/stdin). Raises YamlLoadError for a refused file, UsageError for one that does not exist."""
-    from .yamlsource import MAX_FILE_BYTES, YamlLoadError, load, load_bytes
+    from netguide.rulebook.source import MAX_FILE_BYTES, YamlLoadError, load, load_bytes
 
     if path == "-":
         shown = "<stdin>"
@@ -202,9 +202,9 @@ def _located(problem: Problem, locator: Any) -> Problem:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluation import evaluate
-    from .reporting import render_evaluation
-    from .yamlsource import YamlLoadError
+    from netguide.evaluation import evaluate
+    from netguide.reporting import render_evaluation
+    from netguide.rulebook.source import YamlLoadError
 
     try:
         data, locator, shown = _read_patient(args.patient)
@@ -223,7 +223,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
-    from .scenarios import load_scenarios, render_result, run_scenario, select
+    from netguide.proving.scenarios import load_scenarios, render_result, run_scenario, select
 
     if not Path(args.dir).is_dir():
         raise UsageError(f"no such scenarios folder: {args.dir}")
@@ -259,13 +259,13 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from . import conditions
-    from .rulebook import load_rulebook
+    from netguide import conditions
+    from netguide.rulebook.loader import load_rulebook
 
     book = load_rulebook(args.rules)
     r = book.by_id.get(args.rule_id)
     if r is None:
-        from .suggestions import suggest
+        from netguide.suggestions import suggest
 
         hint = suggest(args.rule_id, book.by_id)
         raise UsageError(f"no rule '{args.rule_id}'" + (f" (did you mean '{hint}'?)" if hint else ""))
@@ -289,9 +289,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .patient import Patient
-    from .rulefile import RuleFile
-    from .scenarios import ScenarioFileSpec
+    from netguide.patient import Patient
+    from netguide.rulebook.schema import RuleFile
+    from netguide.proving.scenarios import ScenarioFileSpec
 
     model = {"rules": RuleFile, "patient": Patient, "scenarios": ScenarioFileSpec}[args.what]
     _print_json(model.model_json_schema())
@@ -348,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, (module, help_text) in TOOL_COMMANDS.items():
         p = sub.add_parser(name, help=help_text)
-        importlib.import_module(f"netguide.{module}").add_arguments(p)
+        importlib.import_module(f"netguide.proving.{module}").add_arguments(p)
 
     p = sub.add_parser("schema", help="print a JSON Schema (for editors) of rule files, patients or scenario files")
     p.add_argument("what", choices=("rules", "patient", "scenarios"))
@@ -384,7 +384,7 @@ def _run(argv: list[str] | None) -> int:
             parser.print_usage(sys.stderr)
             return EXIT_USAGE
         if args.command in TOOL_COMMANDS:
-            code = importlib.import_module(f"netguide.{TOOL_COMMANDS[args.command][0]}").run(args)
+            code = importlib.import_module(f"netguide.proving.{TOOL_COMMANDS[args.command][0]}").run(args)
         else:
             code = COMMANDS[args.command](args)
         sys.stdout.flush()  # a closed pipe shows here at the latest, while the exit code can still say so

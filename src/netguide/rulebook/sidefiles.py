@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import Location, Problem
-from .yamlsource import Locator, YamlLoadError, display_path, load
+from netguide.errors import Location, Problem
+from netguide.rulebook.source import Locator, YamlLoadError, display_path, load
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -53,7 +53,7 @@ class SideItem:
     def holds(self):
         """A generated check that the condition is TRUE for known facts (evaluate3 is ten times slower, and this
         runs for every patient)."""
-        from . import conditions
+        from netguide import conditions
 
         return conditions.relaxed_predicate(self.condition, strict=True)
 
@@ -71,14 +71,14 @@ def load_model(root: Path, name: str, model: type[M]) -> tuple[M | None, Locator
     try:
         return model.model_validate(data), locator, [], locator.content
     except ValidationError as exc:
-        from .rulebook import pydantic_problems
+        from netguide.rulebook.loader import pydantic_problems
 
         return None, locator, pydantic_problems(exc, locator), locator.content
 
 
 def parse_when(raw: Any, keypath: tuple, locator: Locator, problems: list[Problem]):
     """A condition of the rule-file language, its problems appended to `problems`."""
-    from . import conditions
+    from netguide import conditions
 
     if raw == conditions.ALWAYS_WORD:  # `always`, as a fallback rule's `when`: every patient
         return conditions.ALWAYS

@@ -48,7 +48,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Location, Problem, describe_value
+from netguide.errors import Location, Problem, describe_value
 
 KeyPath = tuple[Any, ...]
 

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from . import conditions
-from .conditions import All, AnyOf, Condition, Test
-from .errors import Problem, RulebookError
-from .rulebook import LoadedRule, Rulebook
-from .vocabulary import BOOL, FACTS, LIST, NUMBER
+from netguide import conditions
+from netguide.conditions import All, AnyOf, Condition, Test
+from netguide.errors import Problem, RulebookError
+from netguide.rulebook.loader import LoadedRule, Rulebook
+from netguide.vocabulary import BOOL, FACTS, LIST, NUMBER
 
 DISCRIMINATOR = ("t", "patient")
 # Every ruleset also holds one rule of the engine adapter's own, matched only by the fact it asserts to warm a new

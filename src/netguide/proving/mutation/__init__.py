@@ -41,12 +41,12 @@ from typing import Any, Iterator
 
 import yaml
 
-from . import conditions
-from .implications import IMPLICATIONS_FILE
-from .rulebook import DECLINED_FILE, RULEBOOK_MANIFEST, default_rules_dir
-from .scenarios import load_scenarios
-from .vocabulary import BOOL, ENUM, FACTS, INTEGER
-from .yamlsource import Locator, display_path, load
+from netguide import conditions
+from netguide.rulebook.implications import IMPLICATIONS_FILE
+from netguide.rulebook.loader import DECLINED_FILE, RULEBOOK_MANIFEST, default_rules_dir
+from netguide.proving.scenarios import load_scenarios
+from netguide.vocabulary import BOOL, ENUM, FACTS, INTEGER
+from netguide.rulebook.source import Locator, display_path, load
 
 OPERATORS = ("drop_condition", "flip_comparison", "move_threshold", "swap_value", "drop_intervention")
 NUMBER_DELTA = 5  # percentage points, for `number` facts (Ki-67 %)
@@ -256,7 +256,7 @@ _WORKER: dict[str, Any] = {}
 
 def _cached_loader(originals: dict[str, str]):
     """yamlsource.load, parsing each unchanged rule file once per worker (the parse is pure)."""
-    from .yamlsource import load_text
+    from netguide.rulebook.source import load_text
 
     cache: dict[tuple[str, str], tuple[Any, Locator]] = {}
 
@@ -274,7 +274,7 @@ def _cached_loader(originals: dict[str, str]):
 
 
 def _init_worker(texts: dict[str, str], datas: dict[str, Any], tmp_root: str, scenarios: list) -> None:
-    from . import rulebook
+    from netguide.rulebook import loader as rulebook
 
     rulebook.load = _cached_loader(texts)  # this worker process only
     _WORKER.update(texts=texts, datas=datas, tmp=Path(tmp_root), scenarios=scenarios)
@@ -292,10 +292,10 @@ def _dump(data: Any) -> str:
 
 def run_mutant(m: Mutant) -> Outcome:
     """Load, compile and test one mutant in this (worker) process."""
-    from .errors import NetguideError
-    from .evaluation import Runtime
-    from .rulebook import load_rulebook
-    from .scenarios import run_scenario
+    from netguide.errors import NetguideError
+    from netguide.evaluation import Runtime
+    from netguide.rulebook.loader import load_rulebook
+    from netguide.proving.scenarios import run_scenario
 
     start = time.perf_counter()
     folder = _WORKER["tmp"] / f"m{m.id}"
@@ -333,9 +333,9 @@ def baseline(rules_dir: Path | str | None, scenarios: list) -> tuple[list[str], 
 
 
 def _baseline(rules_dir: str | None, scenarios: list) -> tuple[list[str], list[str]]:
-    from .evaluation import Runtime
-    from .rulebook import load_rulebook
-    from .scenarios import run_scenario
+    from netguide.evaluation import Runtime
+    from netguide.rulebook.loader import load_rulebook
+    from netguide.proving.scenarios import run_scenario
 
     rt = Runtime.build(load_rulebook(rules_dir))
     passing, failing = [], []
@@ -356,8 +356,8 @@ def _engine_condition(raw_rule: dict) -> conditions.Condition | None:
 def distinguishing_patient(m: Mutant, datas: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
     """A patient for whom the mutated rule's condition and the original's differ (for drop_intervention: one
     for whom the rule fires), as ("differs" | "fires", facts); ("equivalent", None) when no patient can tell
-    them apart (proved over the candidate values of both conditions, see netguide.analysis)."""
-    from .analysis import alternatives, fact_space, witness
+    them apart (proved over the candidate values of both conditions, see netguide.proving.analysis)."""
+    from netguide.proving.analysis import alternatives, fact_space, witness
 
     name = Path(m.file).name
     index = m.edit[1]
@@ -533,7 +533,7 @@ def render_text(rep: Report, min_score: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .cli import UsageError
+    from netguide.cli import UsageError
 
     if not Path(args.scenarios).is_dir():
         raise UsageError(f"no such scenarios folder: {args.scenarios}")

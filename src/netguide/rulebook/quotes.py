@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import NetguideError, Problem
+from netguide.errors import NetguideError, Problem
 
 # Where the review's text is looked for, in order: --source PATH; the NETGUIDE_SOURCE variable; DEFAULT_SOURCE
 # relative to the repository root (the folder holding rules/), so the answer does not depend on where netguide
@@ -56,7 +56,7 @@ def _first(candidates: list[Path], given_by: str) -> SourceLookup:
 
 def repository_root() -> Path | None:
     """The folder holding the shipped rules/ (rulebook.default_rules_dir), or None outside a source tree."""
-    from .rulebook import default_rules_dir
+    from netguide.rulebook.loader import default_rules_dir
 
     try:
         return default_rules_dir().parent

@@ -15,10 +15,10 @@ from typing import Any
 
 from pydantic import Field
 
-from .errors import Problem
-from .rulefile import Citation, InterventionCode, Kind
-from .sidefiles import SideFileSpec, SideItem, SideItemSpec, load_model, parse_when
-from .vocabulary import FACTS, LIST, PROPOSING_KINDS
+from netguide.errors import Problem
+from netguide.rulebook.schema import Citation, InterventionCode, Kind
+from netguide.rulebook.sidefiles import SideFileSpec, SideItem, SideItemSpec, load_model, parse_when
+from netguide.vocabulary import FACTS, LIST, PROPOSING_KINDS
 
 INVARIANTS_FILE = "invariants.yaml"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import textwrap
 
-from .answer import group_answer
-from .results import Evaluation
+from netguide.answer import group_answer
+from netguide.results import Evaluation
 
 KIND_LABEL = {
     "out_of_scope": "OUT OF SCOPE", "recommended": "RECOMMENDED", "preferred": "PREFERRED", "option": "OPTION",

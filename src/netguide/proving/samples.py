@@ -1,7 +1,7 @@
 """Random patient facts and hostile values, shared by `netguide differential`, `netguide fuzz` and the
-hypothesis strategies (netguide.strategies), so every generator favours the same thresholds and codes.
+hypothesis strategies (netguide.proving.strategies), so every generator favours the same thresholds and codes.
 
-Plain `random.Random(seed)` here (fast, reproducible from a seed, no test dependency); netguide.strategies
+Plain `random.Random(seed)` here (fast, reproducible from a seed, no test dependency); netguide.proving.strategies
 builds hypothesis strategies from the same constants.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import math
 import random
 from typing import Any
 
-from .vocabulary import BOOL, ENUM, FACTS, INTEGER, INTERVENTIONS, LIST, NUMBER
+from netguide.vocabulary import BOOL, ENUM, FACTS, INTEGER, INTERVENTIONS, LIST, NUMBER
 
 CODES: tuple[str, ...] = tuple(INTERVENTIONS)
 # Codes the rules name in includes / excludes, drawn more often than the rest.

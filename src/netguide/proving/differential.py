@@ -2,7 +2,7 @@
 
 For each patient, the facts derived by rules/implications.yaml must equal the reference's reading of it, and the
 fired-rule set of the engine (compiled rulebook on durable_rules) on those facts must equal that of
-netguide.reference (a plain interpreter of the raw `when` and `unless` data), and so must the rules whose advice is
+netguide.proving.reference (a plain interpreter of the raw `when` and `unless` data), and so must the rules whose advice is
 provisional (their `unless` UNKNOWN: the parsed condition's three-valued value against the raw reading). Patients come from random.Random(seed), with
 numbers at the rules' thresholds and facts often unknown, so a run is reproducible from its seed.
 
@@ -18,7 +18,7 @@ import random
 import time
 from typing import Any
 
-from .samples import random_patient
+from netguide.proving.samples import random_patient
 
 SHOWN_MISMATCHES = 5
 
@@ -30,11 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .evaluation import runtime_for
-    from .implications import derive
-    from .patient import parse_patient
-    from . import conditions
-    from .reference import reference_derive, reference_fired, reference_provisional
+    from netguide.evaluation import runtime_for
+    from netguide.rulebook.implications import derive
+    from netguide.patient import parse_patient
+    from netguide import conditions
+    from netguide.proving.reference import reference_derive, reference_fired, reference_provisional
 
     rt = runtime_for(args.rules)  # rules that do not load: RulebookError, reported by the CLI (exit 1)
     book, engine = rt.rulebook, rt.engine

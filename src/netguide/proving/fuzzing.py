@@ -17,7 +17,7 @@ session (0: no patient leaks). Exit 0 when all holds, 1 otherwise or when the ru
 interrupts evaluations instead, as a server's timeout or a Ctrl-C would: before half the evaluations of random valid
 patients (drawn by the seed) a one-shot timer (SIGALRM, 0 to --max-delay-us microseconds) is armed whose handler
 raises; the other half run untimed, so answers right after an interrupt are always checked. Every
-evaluation that completes is compared, whole, with the answer assembled from netguide.reference's firings for the
+evaluation that completes is compared, whole, with the answer assembled from netguide.proving.reference's firings for the
 same facts: a wrong answer after an interrupt is a failure. It runs until that many interrupts landed inside
 evaluate(), reports where they landed and how often the engine threw a dirty session away, and that no fact is
 left asserted. A watchdog (faulthandler) ends the process with every thread's stack if one evaluation hangs.
@@ -34,8 +34,8 @@ import time
 from collections import Counter
 from typing import Any
 
-from .samples import BAD_KEYS, CODES, HOSTILE, random_patient
-from .vocabulary import BOOL, ENUM, FACTS, INTEGER, LIST, NUMBER
+from netguide.proving.samples import BAD_KEYS, CODES, HOSTILE, random_patient
+from netguide.vocabulary import BOOL, ENUM, FACTS, INTEGER, LIST, NUMBER
 
 FACT_NAMES = tuple(FACTS)
 SHOWN_FAILURES = 10
@@ -124,9 +124,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.interrupts:
         return run_interrupts(args)
-    from .errors import PatientFactError
-    from .evaluation import evaluate, runtime_for
-    from .results import Evaluation
+    from netguide.errors import PatientFactError
+    from netguide.evaluation import evaluate, runtime_for
+    from netguide.results import Evaluation
 
     rt = runtime_for(args.rules)  # rules that do not load: RulebookError, reported by the CLI (exit 1)
     rng = random.Random(args.seed)
@@ -192,8 +192,8 @@ def run_interrupts(args: argparse.Namespace) -> int:
     import signal
     import sys
 
-    from .evaluation import evaluate, runtime_for
-    from .reference import reference_evaluation
+    from netguide.evaluation import evaluate, runtime_for
+    from netguide.proving.reference import reference_evaluation
 
     if not hasattr(signal, "setitimer"):
         print("netguide fuzz --interrupts needs POSIX interval timers (signal.setitimer)")

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .vocabulary import INTERVENTIONS, KINDS, TRIALS
+from netguide.vocabulary import INTERVENTIONS, KINDS, TRIALS
 
 RULE_ID_PATTERN = r"^[a-z0-9_]+\.[a-z0-9_]+$"
 STATUSES = ("draft", "reviewed", "signed")
