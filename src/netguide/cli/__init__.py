@@ -437,7 +437,3 @@ def _discard_unwritten_output() -> None:
         os.close(fd)
     except (OSError, ValueError, AttributeError):
         pass
-
-
-if __name__ == "__main__":
-    sys.exit(main())

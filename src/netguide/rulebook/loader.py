@@ -5,7 +5,7 @@ A Rulebook holds only valid rules; load_rulebook() raises RulebookError listing 
 from __future__ import annotations
 
 import hashlib
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from netguide import conditions
 from netguide.conditions import Condition
 from netguide.errors import Location, Problem, RulebookError
+from netguide.rulebook.folder import RuleFolder
 from netguide.rulebook.implications import IMPLICATIONS_FILE, load_implications
 from netguide.rulebook.invariants import INVARIANTS_FILE, load_invariants
 from netguide.rulebook.prerequisites import PREREQUISITES_FILE, load_prerequisites
@@ -23,7 +24,7 @@ from netguide.results import Citation, Recommendation
 from netguide.rulebook.schema import DeclinedFile, Rule, RuleFile
 from netguide.suggestions import suggest
 from netguide.vocabulary import INTERVENTIONS, KINDS, TRIALS
-from netguide.rulebook.source import Locator, YamlLoadError, display_path, load
+from netguide.rulebook.source import Locator, YamlLoadError, display_path
 
 RULEBOOK_MANIFEST = "rulebook.yaml"
 DECLINED_FILE = "declined.yaml"
@@ -143,21 +144,23 @@ class Rulebook:
         return f"{self.version}+{self.content_hash}"
 
 
-def load_rulebook(directory: Path | str | None = None) -> Rulebook:
+def load_rulebook(directory: Path | str | None = None, texts: Mapping[str, str] | None = None) -> Rulebook:
     """Load and check every rule file in `directory` (default: the shipped rules); raise RulebookError."""
-    book, problems = check_rulebook(directory)
+    book, problems = check_rulebook(directory, texts)
     if problems or book is None:
         raise RulebookError(problems)
     return book
 
 
-def check_rulebook(directory: Path | str | None = None) -> tuple[Rulebook | None, list[Problem]]:
+def check_rulebook(directory: Path | str | None = None,
+                   texts: Mapping[str, str] | None = None) -> tuple[Rulebook | None, list[Problem]]:
     """Load every rule file and return (rulebook or None, every problem sorted by file and line)."""
     root = Path(directory) if directory is not None else default_rules_dir()
+    folder = RuleFolder(root, texts)  # with texts: the folder's files are those texts, nothing is read from disk
     problems: list[Problem] = []
-    manifest, manifest_problems = _load_manifest(root)
+    manifest, manifest_problems = _load_manifest(folder)
     problems += manifest_problems
-    paths, order_problems = _rule_files(root, manifest)
+    paths, order_problems = _rule_files(folder, manifest)
     problems += order_problems
     if not paths:
         problems.append(Problem("no-rules", f"no rule files (*.yaml) in {root}", Location(str(root))))
@@ -166,15 +169,15 @@ def check_rulebook(directory: Path | str | None = None) -> tuple[Rulebook | None
     for path in paths:
         shown = display_path(path)
         # Each file is read once: the bytes hashed are the bytes parsed (a second read could differ, or block).
-        rules, file_problems, content = _load_rule_file(path, shown, start=len(loaded))
+        rules, file_problems, content = _load_rule_file(folder, path, shown, start=len(loaded))
         digest.update(path.name.encode() + b"\0" + content + b"\0")
         loaded += rules
         problems += file_problems
-    declined, declined_problems = _load_declined(root)
+    declined, declined_problems = _load_declined(folder)
     problems += declined_problems
-    implications, implication_problems, implication_bytes = load_implications(root)
-    prerequisites, prerequisite_problems, prerequisite_bytes = load_prerequisites(root)
-    invariants, invariant_problems, _ = load_invariants(root)  # what the answers must do, not how: not hashed
+    implications, implication_problems, implication_bytes = load_implications(folder)
+    prerequisites, prerequisite_problems, prerequisite_bytes = load_prerequisites(folder)
+    invariants, invariant_problems, _ = load_invariants(folder)  # what the answers must do, not how: not hashed
     problems += implication_problems + prerequisite_problems + invariant_problems
     known_ids = {r.id for r in loaded}
     for inv in invariants:
@@ -197,22 +200,23 @@ def check_rulebook(directory: Path | str | None = None) -> tuple[Rulebook | None
     return book, []
 
 
-def _load_manifest(root: Path) -> tuple[dict[str, Any], list[Problem]]:
-    path = root / RULEBOOK_MANIFEST
-    if not os.path.lexists(path):  # anything else there (a folder, a FIFO, a broken link) is refused by load()
-        return {}, [Problem("no-manifest", f"missing {RULEBOOK_MANIFEST} (the rulebook's version)", Location(display_path(path)))]
+def _load_manifest(folder: RuleFolder) -> tuple[dict[str, Any], list[Problem]]:
+    shown = folder.display(RULEBOOK_MANIFEST)
+    if not folder.exists(RULEBOOK_MANIFEST):
+        return {}, [Problem("no-manifest", f"missing {RULEBOOK_MANIFEST} (the rulebook's version)", Location(shown))]
     try:
-        data, _ = load(path, display_path(path))
+        data, _ = folder.load(RULEBOOK_MANIFEST)
     except YamlLoadError as exc:
         return {}, [exc.problem]
     if not isinstance(data, dict) or "version" not in data:
-        return {}, [Problem("no-version", f"{RULEBOOK_MANIFEST} must give a version", Location(display_path(path), 1, 1))]
+        return {}, [Problem("no-version", f"{RULEBOOK_MANIFEST} must give a version", Location(shown, 1, 1))]
     return data, []
 
 
-def _rule_files(root: Path, manifest: dict[str, Any]) -> tuple[list[Path], list[Problem]]:
+def _rule_files(folder: RuleFolder, manifest: dict[str, Any]) -> tuple[list[Path], list[Problem]]:
     """The rule files in the manifest's order; a file on disk but not listed (or listed but absent) is a problem."""
-    on_disk = {p.name for p in root.glob("*.yaml")} - {RULEBOOK_MANIFEST, DECLINED_FILE, IMPLICATIONS_FILE, PREREQUISITES_FILE,
+    root = folder.root
+    on_disk = folder.yaml_names() - {RULEBOOK_MANIFEST, DECLINED_FILE, IMPLICATIONS_FILE, PREREQUISITES_FILE,
                                                          INVARIANTS_FILE}
     listed = manifest.get("files") or []
     where = Location(display_path(root / RULEBOOK_MANIFEST), 1, 1)
@@ -223,9 +227,9 @@ def _rule_files(root: Path, manifest: dict[str, Any]) -> tuple[list[Path], list[
     return [root / name for name in listed if name in on_disk], problems
 
 
-def _load_rule_file(path: Path, shown: str, start: int) -> tuple[list[LoadedRule], list[Problem], bytes]:
+def _load_rule_file(folder: RuleFolder, path: Path, shown: str, start: int) -> tuple[list[LoadedRule], list[Problem], bytes]:
     try:
-        data, locator = load(path, shown)
+        data, locator = folder.load(path.name)
     except YamlLoadError as exc:
         return [], [exc.problem], b""
     rules, problems = _rules_of_file(path, shown, start, data, locator)
@@ -324,12 +328,11 @@ def _siblings(loc: tuple) -> list[str]:
     return list(RuleFile.model_fields)
 
 
-def _load_declined(root: Path) -> tuple[DeclinedFile | None, list[Problem]]:
-    path = root / DECLINED_FILE
-    if not os.path.lexists(path):
+def _load_declined(folder: RuleFolder) -> tuple[DeclinedFile | None, list[Problem]]:
+    if not folder.exists(DECLINED_FILE):
         return None, []
     try:
-        data, locator = load(path, display_path(path))
+        data, locator = folder.load(DECLINED_FILE)
         return DeclinedFile.model_validate(data), []
     except YamlLoadError as exc:
         return None, [exc.problem]

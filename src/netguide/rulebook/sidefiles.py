@@ -3,16 +3,14 @@ one loader, so each is read once, through the hardened YAML loader, and validate
 file:line; one shape for their entries (a spec, its parsed condition, where it was written)."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from netguide.errors import Location, Problem
-from netguide.rulebook.source import Locator, YamlLoadError, display_path, load
+from netguide.rulebook.source import Locator, YamlLoadError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -58,14 +56,16 @@ class SideItem:
         return conditions.relaxed_predicate(self.condition, strict=True)
 
 
-def load_model(root: Path, name: str, model: type[M]) -> tuple[M | None, Locator | None, list[Problem], bytes]:
-    """(the validated file or None, its locator, its problems, the bytes read) for root/name; all empty when the
-    folder has no such file."""
-    path = root / name
-    if not os.path.lexists(path):
+def load_model(folder, name: str, model: type[M]) -> tuple[M | None, Locator | None, list[Problem], bytes]:
+    """(the validated file or None, its locator, its problems, the bytes read) for name in a RuleFolder (or a folder
+    path); all empty when the folder has no such file."""
+    from netguide.rulebook.folder import RuleFolder
+
+    folder = folder if isinstance(folder, RuleFolder) else RuleFolder(folder)
+    if not folder.exists(name):
         return None, None, [], b""
     try:
-        data, locator = load(path, display_path(path))
+        data, locator = folder.load(name)
     except YamlLoadError as exc:
         return None, None, [exc.problem], b""
     try:
