@@ -6,6 +6,9 @@ that netguide's adapter or compiler avoids it.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import re
 import threading
 from pathlib import Path
@@ -342,3 +345,30 @@ def test_empty_compiles_to_the_list_count(tmp_path: Path, when, facts, fires):
     """`empty` is decided by the list's count field: [] is empty, an absent list is unknown (fires neither way)."""
     rt = Runtime.build(_one_rule_book(tmp_path, when))
     assert ("n.r" in rt.engine.fire(facts)) is fires
+
+
+def _python(code: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(SRC.parent)}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_import_netguide_and_check_do_not_load_the_c_engine():
+    """Only an evaluation loads durable_rules: `import netguide`, loading and compiling the rulebook do not."""
+    r = _python("import sys, netguide; from netguide.rulebook import load_rulebook; "
+                "from netguide.engine.compiler import compile_rulebook; compile_rulebook(load_rulebook()); "
+                "print('durable_rules_engine' in sys.modules); netguide.evaluate({'grade': 'G1'}); "
+                "print('durable_rules_engine' in sys.modules)")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["False", "True"]
+
+
+def test_an_engine_that_does_not_import_says_how_to_rebuild_it():
+    """A C engine that fails to import (as durable-rules built without the flag does on Python 3.13) raises
+    EngineUnavailable with the command that fixes it, never a bare ImportError."""
+    r = _python("import sys; sys.modules['durable_rules_engine'] = None\n"
+                "import netguide\n"
+                "try:\n    netguide.evaluate({'grade': 'G1'})\n"
+                "except netguide.EngineError as exc:\n    print(type(exc).__name__, exc)\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("EngineUnavailable") and "CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject" in r.stdout
+    assert "--no-cache-dir" in r.stdout

@@ -147,6 +147,10 @@ class EngineError(NetguideError):
     """The rule engine refused a compiled rulebook or failed on a fact (a netguide bug, never a user error)."""
 
 
+class EngineUnavailable(EngineError):
+    """The durable_rules C engine cannot be imported: the message says how to rebuild it."""
+
+
 def summary_line(problems: list[Problem], what: str) -> str:
     files = {p.location.path for p in problems if p.location}
     n = sum(p.value if p.code == "more-problems" and isinstance(p.value, int) else 1 for p in problems)

@@ -17,73 +17,19 @@ Missing facts come from the compiled conditions: a rule that did not fire and wh
 from __future__ import annotations
 
 import dataclasses
-import os
-import threading
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from netguide import conditions
-from netguide.engine.compiler import CompiledRulebook, compile_rulebook
 from netguide.consistency import check_consistency
-from netguide.engine.adapter import Engine
+from netguide.engine.runtime import Runtime, RulebookLike, runtime_for  # noqa: F401  (callers import them here)
 from netguide.patient import Patient, parse_patient
 from netguide.rulebook.implications import derive
 from netguide.rulebook.prerequisites import not_to_propose
 from netguide.results import DerivedFact, Evaluation, Finding, MissingFact, Recommendation, TraceStep
-from netguide.rulebook.loader import LoadedRule, Rulebook, load_rulebook
+from netguide.rulebook.loader import LoadedRule, Rulebook
 from netguide.vocabulary import FACTS, KIND_ORDER, PROPOSING_KINDS
 
 _KIND_RANK = {k: i for i, k in enumerate(KIND_ORDER)}
-
-
-@dataclass(frozen=True)
-class Runtime:
-    """A loaded rulebook, compiled and on the engine: built once, shared by every evaluation."""
-
-    rulebook: Rulebook
-    compiled: CompiledRulebook
-    engine: Engine
-
-    @classmethod
-    def build(cls, book: Rulebook) -> "Runtime":
-        compiled = compile_rulebook(book)
-        return cls(book, compiled, Engine(compiled))
-
-
-_default_books: dict[str, Rulebook] = {}
-_runtimes_lock = threading.Lock()
-
-
-def _new_runtimes_lock_after_fork() -> None:
-    # Another thread may have held the lock (loading a rulebook) when the process forked: the child would wait
-    # for a thread it does not have.
-    global _runtimes_lock
-    _runtimes_lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_runtimes_lock_after_fork)
-
-RulebookLike = Union[Runtime, Rulebook, Path, str, None]
-
-
-def runtime_for(rulebook: RulebookLike = None) -> Runtime:
-    """The Runtime for a rulebook: a Runtime as given; a Rulebook's own (built on first use); a rules folder
-    (default: the shipped rules) loaded once per process and then reused."""
-    if isinstance(rulebook, Runtime):
-        return rulebook
-    with _runtimes_lock:
-        if isinstance(rulebook, Rulebook):
-            book = rulebook
-        else:
-            key = str(Path(rulebook).resolve()) if rulebook is not None else ""
-            if key not in _default_books:
-                _default_books[key] = load_rulebook(rulebook)
-            book = _default_books[key]
-        if book.runtime is None:
-            book.runtime = Runtime.build(book)
-        return book.runtime
 
 
 def evaluate(patient: Patient | dict[str, Any], rulebook: RulebookLike = None) -> Evaluation:

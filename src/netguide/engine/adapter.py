@@ -31,10 +31,17 @@ import signal
 import threading
 import weakref
 
-import durable_rules_engine as _dre
-
 from netguide.engine.compiler import WARMUP_DISCRIMINATOR, WARMUP_RULE, CompiledRulebook
-from netguide.errors import EngineError
+from netguide.errors import EngineError, EngineUnavailable
+
+try:
+    import durable_rules_engine as _dre
+except ImportError as exc:  # not installed, or built for a CPython that lacks what it calls (3.13: PyEval_CallObject)
+    raise EngineUnavailable(
+        f"the durable_rules C engine does not import ({exc}). Rebuild it: CPPFLAGS=-DPyEval_CallObject="
+        "PyObject_CallObject pip install --no-cache-dir --force-reinstall durable-rules==2.0.28 (the flag is "
+        "needed on Python 3.13 and harmless before; --no-cache-dir keeps pip from reusing a wheel built without it)"
+    ) from exc
 
 SESSION_ID = "netguide"
 _ASSERTED, _NOTHING_MATCHED = 0, 1  # assert_fact result codes (rules.h: RULES_OK, ERR_EVENT_NOT_HANDLED)

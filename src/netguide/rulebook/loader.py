@@ -112,7 +112,7 @@ class LoadedRule:
         return conditions.facts_of(self.condition)
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: engine.runtime keeps one runtime per Rulebook object
 class Rulebook:
     """Every rule of the rule files, in order, with the rulebook's version and content hash."""
 
@@ -125,7 +125,6 @@ class Rulebook:
     implications: list = field(default_factory=list)  # netguide.rulebook.implications.Implication, applied before the rules
     prerequisites: list = field(default_factory=list)  # netguide.rulebook.prerequisites.Prerequisite, applied to proposals
     invariants: list = field(default_factory=list)  # netguide.rulebook.invariants.Invariant, checked by tests and analyze
-    runtime: Any = field(default=None, repr=False, compare=False)  # the compiled engine, built on first use
 
     @cached_property
     def by_id(self) -> dict[str, LoadedRule]:
