@@ -147,7 +147,9 @@ def test_long_run_commands_are_on_the_command_line(args, summary):
 # ------------------------------------------------------------------------------------------ exit codes 3, 4, 130
 
 PATIENT = "grade: G3\nprimary_site: pancreas\ndifferentiation: well\ntreatment_setting: advanced\n"
-HAS_REVIEW = (REPO.parent / "shared" / "source" / "zappi-2023-jcm-12-717.txt").is_file()
+from needs import REVIEW, needs_review  # noqa: E402
+
+HAS_REVIEW = REVIEW is not None
 
 
 def _patient(tmp_path: Path, text: str = PATIENT, name: str = "p.yaml") -> Path:
@@ -335,7 +337,7 @@ def test_check_without_the_review_text_is_not_ok(tmp_path: Path):
     assert r.returncode == 0 and "quotes: not verified (--no-quotes)" in r.stdout
 
 
-@pytest.mark.skipif(not HAS_REVIEW, reason="the review's text is not beside the repository")
+@needs_review
 def test_check_finds_the_review_from_any_working_folder(tmp_path: Path):
     """Run from outside the repository, check still finds the review beside the repository and fails a
     falsified quote (it passed with only a note on stderr)."""
@@ -346,7 +348,7 @@ def test_check_finds_the_review_from_any_working_folder(tmp_path: Path):
     assert r.returncode == 1 and "quote-not-verbatim" in r.stdout
 
 
-@pytest.mark.skipif(not HAS_REVIEW, reason="the review's text is not beside the repository")
+@needs_review
 def test_netguide_source_names_the_review(tmp_path: Path):
     """NETGUIDE_SOURCE points check at the review's text; the summary says which file verified the quotes."""
     review = REPO.parent / "shared" / "source" / "zappi-2023-jcm-12-717.txt"

@@ -5,13 +5,14 @@ import inspect
 from pathlib import Path
 
 import pytest
+from needs import needs_contract
 import yaml
 
 import netguide
 from netguide.vocabulary import FACTS, INTERVENTIONS, KINDS, TRIALS
 
 SPEC = Path(__file__).resolve().parent.parent.parent / "shared" / "spec" / "vocabulary.yaml"
-pytestmark = pytest.mark.skipif(not SPEC.is_file(), reason="shared/spec is not beside the repository")
+pytestmark = needs_contract
 
 
 @pytest.fixture(scope="module")

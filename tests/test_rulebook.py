@@ -13,7 +13,7 @@ from netguide.rulebook.quotes import SourceText, check_quotes
 HERE = Path(__file__).parent
 REPO = HERE.parent
 INVALID = HERE / "data" / "invalid_rules"
-SOURCE = REPO.parent / "shared" / "source" / "zappi-2023-jcm-12-717.txt"
+from needs import QUOTE_FIXTURE, REVIEW, needs_review
 
 
 def _expected(case: Path) -> tuple[int, int, str]:
@@ -30,11 +30,11 @@ def test_shipped_rules_load_with_no_problem():
     assert book is not None and len(book.rules) > 0
 
 
-@pytest.mark.skipif(not SOURCE.is_file(), reason="the review's text is not beside the repository")
+@needs_review
 def test_every_shipped_quote_is_verbatim_in_the_review():
     """Every citation quote of the shipped rules appears verbatim in the review (hyphenation and whitespace aside)."""
     book = load_rulebook(REPO / "rules")
-    assert check_quotes(book, SourceText.from_file(SOURCE)) == []
+    assert check_quotes(book, SourceText.from_file(REVIEW)) == []
 
 
 @pytest.mark.parametrize("case", sorted(p for p in INVALID.iterdir() if p.is_dir()), ids=lambda p: p.name)
@@ -42,8 +42,8 @@ def test_each_deliberate_mistake_is_reported_at_its_line(case: Path):
     """Each broken fixture is reported with the code and the line:column its header names."""
     line, col, code = _expected(case)
     book, problems = check_rulebook(case)
-    if book is not None and SOURCE.is_file():
-        problems = check_quotes(book, SourceText.from_file(SOURCE))
+    if book is not None:  # quotes against the review when it is beside the repository, else our own fixture text
+        problems = check_quotes(book, SourceText.from_file(REVIEW or QUOTE_FIXTURE))
     found = [(p.location.line, p.location.column, p.code) for p in problems if p.location]
     assert (line, col, code) in found, "\n".join(map(str, problems))
     assert all(p.location.path.endswith("bad.yaml") for p in problems if p.code == code)
@@ -103,3 +103,55 @@ def test_version_carries_a_content_hash_that_follows_the_files(tmp_path: Path):
     after = load_rulebook(tmp_path).version_string
     assert before.split("+")[0] == after.split("+")[0] == "test-1"
     assert before != after
+
+
+SCENARIO_TEXT = """scenarios:
+  - name: s_one
+    patient: {grade: G2}
+    expect:
+      - {KEY_EXPECT: x.y}
+    KEY_TOP: []
+    quote: A quote long enough to pass.
+"""
+
+
+@pytest.mark.parametrize("expect_key,top_key,wanted", [
+    ("rulez", "forbid", ("rulez", "rule")),
+    ("rule", "expekt", ("expekt", "expect")),
+    ("rule", "forbd", ("forbd", "forbid")),
+])
+def test_scenario_files_get_their_own_keys_as_suggestions(tmp_path: Path, expect_key, top_key, wanted):
+    """An unknown key in a scenario file is answered with the scenario file's keys, not a rule file's
+    ('rulez' -> 'rule', never 'rules')."""
+    from netguide.errors import ScenarioError
+    from netguide.proving.scenarios import load_scenario_file
+
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO_TEXT.replace("KEY_EXPECT", expect_key).replace("KEY_TOP", top_key))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_file(path)
+    unknown = [p for p in info.value.problems if p.code == "unknown-key"]
+    assert [(p.field, p.suggestion) for p in unknown] == [wanted]
+
+
+@pytest.mark.parametrize("name,text,wanted", [
+    ("rules.yaml", "format: 1\narea: An area\nrules:\n  - id: rules.a\n    title: A title\n    status: draft\n"
+     "    whn: {grade: G2}\n    then: {kind: option, statement: A statement long enough.}\n"
+     "    evidence: [{section: s, quote: A quote long enough to pass.}]\n", ("whn", "when")),
+    ("rules.yaml", "format: 1\narea: An area\nrules:\n  - id: rules.a\n    title: A title\n    status: draft\n"
+     "    when: {grade: G2}\n    then: {kind: option, statment: A statement long enough.}\n"
+     "    evidence: [{section: s, quote: A quote long enough to pass.}]\n", ("statment", "statement")),
+    ("implications.yaml", "format: 1\nimplications:\n  - id: a\n    title: A title\n    when: {grade: G1}\n"
+     "    thn: {differentiation: well}\n    because: a reason long enough\n", ("thn", "then")),
+])
+def test_rule_and_side_files_get_their_own_keys_as_suggestions(tmp_path: Path, name, text, wanted):
+    (tmp_path / "rulebook.yaml").write_text(f"version: '1'\nfiles: [{'rules.yaml'}]\n")
+    if name != "rules.yaml":
+        (tmp_path / "rules.yaml").write_text(
+            "format: 1\narea: An area\nrules:\n  - id: rules.fallback\n    title: A title\n    status: draft\n"
+            "    when: always\n    fallback: true\n    then: {kind: insufficient_evidence, statement: A statement.}\n"
+            "    evidence: [{section: s, quote: A quote long enough to pass.}]\n")
+    (tmp_path / name).write_text(text)
+    _, problems = check_rulebook(tmp_path)
+    unknown = [p for p in problems if p.code == "unknown-key"]
+    assert [(p.field, p.suggestion) for p in unknown] == [wanted], problems

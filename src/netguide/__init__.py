@@ -5,10 +5,23 @@
     ...                         "treatment_setting": "advanced"})
     >>> ev.recommendations[0].kind, ev.to_dict()["rulebook_version"]
 """
-from netguide.errors import EngineError, NetguideError, PatientFactError, RulebookError, ScenarioError
+from netguide.errors import (
+    EngineError,
+    NetguideError,
+    PatientFactError,
+    RulebookError,
+    ScenarioError,
+)
 from netguide.evaluation import evaluate
 from netguide.patient import Patient, parse_patient
-from netguide.results import Citation, Evaluation, Finding, MissingFact, Recommendation, TraceStep
+from netguide.results import (
+    Citation,
+    Evaluation,
+    Finding,
+    MissingFact,
+    Recommendation,
+    TraceStep,
+)
 from netguide.rulebook.loader import Rulebook, load_rulebook
 
 __all__ = [

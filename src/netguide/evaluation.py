@@ -21,12 +21,19 @@ from typing import Any
 
 from netguide import conditions
 from netguide.consistency import check_consistency
-from netguide.engine.runtime import Runtime, RulebookLike, runtime_for  # noqa: F401  (callers import them here)
+from netguide.engine.runtime import RulebookLike, Runtime, runtime_for  # noqa: F401  (callers import them here)
 from netguide.patient import Patient, parse_patient
+from netguide.results import (
+    DerivedFact,
+    Evaluation,
+    Finding,
+    MissingFact,
+    Recommendation,
+    TraceStep,
+)
 from netguide.rulebook.implications import derive
-from netguide.rulebook.prerequisites import not_to_propose
-from netguide.results import DerivedFact, Evaluation, Finding, MissingFact, Recommendation, TraceStep
 from netguide.rulebook.loader import LoadedRule, Rulebook
+from netguide.rulebook.prerequisites import not_to_propose
 from netguide.vocabulary import FACTS, KIND_ORDER, PROPOSING_KINDS
 
 _KIND_RANK = {k: i for i, k in enumerate(KIND_ORDER)}

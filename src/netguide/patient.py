@@ -14,21 +14,38 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt,
-                      ValidationError, create_model)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    create_model,
+)
 from pydantic.types import StrictFloat
 
-from netguide.errors import MAX_PROBLEMS, PatientFactError, Problem, describe_value, shown_value
+from netguide.errors import (
+    MAX_PROBLEMS,
+    PatientFactError,
+    Problem,
+    describe_value,
+    shown_value,
+)
 from netguide.suggestions import suggest
-from netguide.vocabulary import BOOL, ENUM, FACTS, INTEGER, INTERVENTIONS, LIST, NUMBER, FactSpec
-
-
-NUMBER_DECIMALS = 6
-
-
-def _keep_decimals(x: float | int) -> float | int:
-    """Numbers are kept to 6 decimal places, so the engine, the reference and every report see one value."""
-    return x if isinstance(x, int) else round(x, NUMBER_DECIMALS)
+from netguide.vocabulary import (
+    BOOL,
+    ENUM,
+    FACTS,
+    INTEGER,
+    INTERVENTIONS,
+    LIST,
+    NUMBER,
+    FactSpec,
+    keep_decimals,
+)
 
 
 def _sorted_if_unordered(value: Any) -> Any:
@@ -46,7 +63,7 @@ def _annotation(spec: FactSpec) -> Any:
     if spec.type == INTEGER:
         return Optional[StrictInt]
     if spec.type == NUMBER:
-        return Optional[Annotated[StrictFloat | StrictInt, AfterValidator(_keep_decimals)]]
+        return Optional[Annotated[StrictFloat | StrictInt, AfterValidator(keep_decimals)]]
     if spec.type == LIST:
         return Annotated[Optional[list[Literal[tuple(INTERVENTIONS)]]],  # type: ignore[valid-type]
                          BeforeValidator(_sorted_if_unordered)]

@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from netguide.errors import ScenarioError
-from netguide.proving.scenarios import Scenario, load_scenario_file, render_result, run_scenario
+from netguide.proving.scenarios import (
+    Scenario,
+    load_scenario_file,
+    render_result,
+    run_scenario,
+)
 
 
 class ScenarioMismatch(Exception):

@@ -85,3 +85,16 @@ assert set(KIND_ORDER) == set(KINDS), "KIND_ORDER must list every kind of the vo
 
 # Kinds whose interventions are put forward to the patient: cautions and advice travel with these.
 PROPOSING_KINDS = frozenset({"recommended", "preferred", "option", "clinical_trial"})
+# A treatment proposal: what the review puts forward for this patient (a trial is counted apart).
+TREATMENT_KINDS = frozenset({"recommended", "preferred", "option"})
+# Kinds that favour an intervention, set against not_recommended when looking for contradictions.
+FAVOURING_KINDS = ("recommended", "preferred")
+NOT_RECOMMENDED = "not_recommended"
+
+# Numbers are kept to this many decimal places: by the patient model, in the engine's JSON, in rule thresholds and in
+# the analysed fact space, so the engine, the reference and every report see one value.
+NUMBER_DECIMALS = 6
+
+
+def keep_decimals(x: float | int) -> float | int:
+    return x if isinstance(x, int) else round(x, NUMBER_DECIMALS)

@@ -27,8 +27,16 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from netguide.errors import (Location, NetguideError, PatientFactError, Problem, RulebookError, ScenarioError, capped,
-                     summary_line)
+from netguide.errors import (
+    Location,
+    NetguideError,
+    PatientFactError,
+    Problem,
+    RulebookError,
+    ScenarioError,
+    capped,
+    summary_line,
+)
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
@@ -114,7 +122,12 @@ def _refuse(args: argparse.Namespace, title: str, shown: str, problems: list[Pro
 def cmd_check(args: argparse.Namespace) -> int:
     from netguide.engine.compiler import compile_rulebook
     from netguide.rulebook.loader import check_rulebook
-    from netguide.rulebook.quotes import SourceText, check_quotes, find_source, review_text_not_found
+    from netguide.rulebook.quotes import (
+        SourceText,
+        check_quotes,
+        find_source,
+        review_text_not_found,
+    )
 
     book, problems = check_rulebook(args.rules)
     notes: list[str] = []
@@ -223,7 +236,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
-    from netguide.proving.scenarios import load_scenarios, render_result, run_scenario, select
+    from netguide.proving.scenarios import (
+        load_scenarios,
+        render_result,
+        run_scenario,
+        select,
+    )
 
     if not Path(args.dir).is_dir():
         raise UsageError(f"no such scenarios folder: {args.dir}")
@@ -290,8 +308,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from netguide.patient import Patient
-    from netguide.rulebook.schema import RuleFile
     from netguide.proving.scenarios import ScenarioFileSpec
+    from netguide.rulebook.schema import RuleFile
 
     model = {"rules": RuleFile, "patient": Patient, "scenarios": ScenarioFileSpec}[args.what]
     _print_json(model.model_json_schema())

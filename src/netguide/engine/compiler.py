@@ -27,7 +27,7 @@ from netguide import conditions
 from netguide.conditions import All, AnyOf, Condition, Test
 from netguide.errors import Problem, RulebookError
 from netguide.rulebook.loader import LoadedRule, Rulebook
-from netguide.vocabulary import BOOL, FACTS, LIST, NUMBER
+from netguide.vocabulary import BOOL, FACTS, LIST, NUMBER, NUMBER_DECIMALS
 
 DISCRIMINATOR = ("t", "patient")
 # Every ruleset also holds one rule of the engine adapter's own, matched only by the fact it asserts to warm a new
@@ -39,7 +39,6 @@ RESERVED_FIELDS = ("id", "sid", "t")
 MAX_ALTERNATIVES_PER_RULESET = 63
 MAX_ALTERNATIVES_PER_RULE = 14
 MAX_FIELDS_PER_FACT = 252
-DECIMALS = 6  # ki67_percent is kept to 6 decimal places by the Patient model; the engine sees the same
 
 
 def field_hash(name: str) -> int:
@@ -59,14 +58,14 @@ def engine_number(x: float | int) -> float | int:
         return x
     if float(x).is_integer():
         return int(x)
-    return round(float(x), DECIMALS)
+    return round(float(x), NUMBER_DECIMALS)
 
 
 def number_json(x: float | int) -> str:
     v = engine_number(x)
     if isinstance(v, int):
         return str(v)
-    text = format(v, f".{DECIMALS}f").rstrip("0")
+    text = format(v, f".{NUMBER_DECIMALS}f").rstrip("0")
     return text + "0" if text.endswith(".") else text
 
 
@@ -308,11 +307,11 @@ def _precision_problems(r: LoadedRule) -> list[Problem]:
     out = []
     for t in conditions.tests_of(r.condition):
         v = t.value
-        if type(v) is float and round(v, DECIMALS) != v:
-            out.append(Problem("number-precision", f"'{r.id}': {t.fact} threshold {v!r} has more than {DECIMALS} "
-                               f"decimal places; patients' numbers are kept to {DECIMALS}, so it would act as "
-                               f"{round(v, DECIMALS)!r}", r.location("when"), field=t.fact, value=v,
-                               allowed=f"a number with at most {DECIMALS} decimal places"))
+        if type(v) is float and round(v, NUMBER_DECIMALS) != v:
+            out.append(Problem("number-precision", f"'{r.id}': {t.fact} threshold {v!r} has more than {NUMBER_DECIMALS} "
+                               f"decimal places; patients' numbers are kept to {NUMBER_DECIMALS}, so it would act as "
+                               f"{round(v, NUMBER_DECIMALS)!r}", r.location("when"), field=t.fact, value=v,
+                               allowed=f"a number with at most {NUMBER_DECIMALS} decimal places"))
     return out
 
 

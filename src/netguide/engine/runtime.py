@@ -29,7 +29,9 @@ class Runtime:
 
     @classmethod
     def build(cls, book: Rulebook) -> "Runtime":
-        from netguide.engine.adapter import Engine  # the C engine loads here, on the first evaluation
+        from netguide.engine.adapter import (
+            Engine,  # the C engine loads here, on the first evaluation
+        )
 
         compiled = compile_rulebook(book)
         return cls(book, compiled, Engine(compiled))

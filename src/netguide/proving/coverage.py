@@ -15,10 +15,12 @@ from typing import Any
 
 import yaml
 
-from netguide.rulebook.loader import Rulebook, load_rulebook
-from netguide.proving.scenarios import Scenario, distinct, load_scenarios
+from netguide.rulebook.quotes import repository_root
 
-DEFAULT_INVENTORY = Path("../shared/spec/review-inventory.yaml")
+from netguide.proving.scenarios import Scenario, distinct, load_scenarios
+from netguide.rulebook.loader import Rulebook, load_rulebook
+
+INVENTORY_IN_REPOSITORY = Path("review/inventory.yaml")  # the project's own data, beside rules/
 
 
 def silent_id(n: int) -> str:
@@ -108,10 +110,16 @@ def compute_coverage(book: Rulebook, scenarios: list[Scenario], inventory: dict[
     return cov
 
 
+def default_inventory() -> Path:
+    """review/inventory.yaml beside the shipped rules/ (the repository's), else in the working folder."""
+    root = repository_root()
+    return (root / INVENTORY_IN_REPOSITORY) if root is not None else INVENTORY_IN_REPOSITORY
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", help="rules folder (default: the shipped rules)")
     p.add_argument("--scenarios", default="scenarios", help="scenarios folder (default: scenarios)")
-    p.add_argument("--inventory", help=f"review inventory (default: {DEFAULT_INVENTORY})")
+    p.add_argument("--inventory", help=f"review inventory (default: {INVENTORY_IN_REPOSITORY} of the repository)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--details", action="store_true", help="list every item with its rules and scenarios")
 
@@ -119,7 +127,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from netguide.cli import UsageError
 
-    inv_path = Path(args.inventory) if args.inventory else DEFAULT_INVENTORY
+    inv_path = Path(args.inventory) if args.inventory else default_inventory()
     if not inv_path.is_file():
         raise UsageError(f"no inventory at {inv_path} (pass --inventory PATH)")
     inventory = yaml.safe_load(inv_path.read_text(encoding="utf-8"))

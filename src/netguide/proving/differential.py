@@ -30,11 +30,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netguide.evaluation import runtime_for
-    from netguide.rulebook.implications import derive
-    from netguide.patient import parse_patient
     from netguide import conditions
-    from netguide.proving.reference import reference_derive, reference_fired, reference_provisional
+    from netguide.evaluation import runtime_for
+    from netguide.patient import parse_patient
+    from netguide.proving.reference import (
+        reference_derive,
+        reference_fired,
+        reference_provisional,
+    )
+    from netguide.rulebook.implications import derive
 
     rt = runtime_for(args.rules)  # rules that do not load: RulebookError, reported by the CLI (exit 1)
     book, engine = rt.rulebook, rt.engine

@@ -22,6 +22,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from netguide.vocabulary import TREATMENT_KINDS
+
 REASONS = ("provisional", "all_failed", "advised_against", "out_of_scope", "silent", "tumour_board", "unexplained")
 SHOWN_EXAMPLES = 3
 
@@ -36,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def proposals(ev) -> list:
-    return [r for r in ev.recommendations if r.kind in ("recommended", "preferred", "option") and r.interventions]
+    return [r for r in ev.recommendations if r.kind in TREATMENT_KINDS and r.interventions]
 
 
 def reason(ev) -> tuple[str, str]:

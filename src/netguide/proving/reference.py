@@ -127,8 +127,8 @@ def reference_evaluation(book: Rulebook, data: Any):
     """The answer built from the reference's derived facts and firings (the combination policy, assemble(), is
     shared): what evaluate() must return for `data`. Raises ReferenceMismatch when the derivations differ."""
     from netguide.evaluation import assemble
-    from netguide.rulebook.implications import derive
     from netguide.patient import parse_patient
+    from netguide.rulebook.implications import derive
 
     given = parse_patient(data).known_facts()
     facts = reference_derive(book, given)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from netguide.errors import Location, PatientFactError, Problem, ScenarioError
 from netguide.evaluation import RulebookLike, evaluate
 from netguide.results import Evaluation, Recommendation
-from netguide.rulebook.loader import pydantic_problems
+from netguide.rulebook.problems import pydantic_problems
 from netguide.rulebook.schema import InterventionCode, Kind, TrialNumber
 from netguide.rulebook.source import Locator, YamlLoadError, display_path, load
 
@@ -129,7 +129,7 @@ def load_scenario_file(path: Path | str) -> list[Scenario]:
     try:
         spec = ScenarioFileSpec.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(pydantic_problems(exc, locator)) from None
+        raise ScenarioError(pydantic_problems(exc, locator, ScenarioFileSpec)) from None
     return [Scenario(s, shown, locator, i, variant) for i, s in enumerate(spec.scenarios) for variant in _variants(s)]
 
 

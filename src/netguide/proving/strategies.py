@@ -15,7 +15,16 @@ from typing import Any
 from hypothesis import strategies as st
 
 from netguide.consistency import NOT_SYSTEMIC, THORACIC
-from netguide.proving.samples import BAD_KEYS, CODES, COMMON_CODES, HOSTILE_SCALARS, KI67_EDGES, LONG_STRINGS, integer_edges, nested
+from netguide.proving.samples import (
+    BAD_KEYS,
+    CODES,
+    COMMON_CODES,
+    HOSTILE_SCALARS,
+    KI67_EDGES,
+    LONG_STRINGS,
+    integer_edges,
+    nested,
+)
 from netguide.vocabulary import BOOL, ENUM, FACTS, INTEGER, LIST, NUMBER
 
 NON_STR_KEYS = tuple(k for k in BAD_KEYS if not isinstance(k, str))

@@ -20,8 +20,14 @@ from netguide import conditions
 from netguide.errors import PatientFactError, Problem
 from netguide.patient import parse_patient
 from netguide.results import DerivedFact, Finding
-from netguide.rulebook.schema import Citation
-from netguide.rulebook.sidefiles import SideFileSpec, SideItem, SideItemSpec, load_model, parse_when
+from netguide.rulebook.schema import CitationSpec
+from netguide.rulebook.sidefiles import (
+    SideFileSpec,
+    SideItem,
+    SideItemSpec,
+    load_model,
+    parse_when,
+)
 from netguide.rulebook.source import Locator
 
 IMPLICATIONS_FILE = "implications.yaml"
@@ -32,7 +38,7 @@ class ImplicationSpec(SideItemSpec):
     when: Any = Field(description="the condition language of rule files (rules/README.md)")
     then: dict[str, Any] = Field(min_length=1, description="the facts implied, in the patient vocabulary")
     because: str = Field(min_length=10, description="the vocabulary meaning or the reasoning it rests on")
-    evidence: list[Citation] = Field(default_factory=list)
+    evidence: list[CitationSpec] = Field(default_factory=list)
 
 
 class ImplicationFileSpec(SideFileSpec):
@@ -111,13 +117,13 @@ def derive(implications: list[Implication], given: dict[str, Any]
                 elif facts[fact] != value and fact in given and (imp.id, fact) not in contradicted:
                     contradicted[(imp.id, fact)] = Finding(
                         "implied-fact-contradicted",
-                        f"{fact} is given as {_show(facts[fact])}, but {', '.join(used)} imply {_show(value)} "
+                        f"{fact} is given as {_value_text(facts[fact])}, but {', '.join(used)} imply {_value_text(value)} "
                         f"({imp.spec.title}); the given value is used - check both", (fact,) + used)
         if not added:
             break
     return facts, tuple(derived), tuple(contradicted.values())
 
 
-def _show(value: Any) -> str:
+def _value_text(value: Any) -> str:
     return "[]" if value == [] else str(value)
 

@@ -16,8 +16,14 @@ from typing import Any
 from pydantic import Field
 
 from netguide.errors import Problem
-from netguide.rulebook.schema import Citation, InterventionCode, Kind
-from netguide.rulebook.sidefiles import SideFileSpec, SideItem, SideItemSpec, load_model, parse_when
+from netguide.rulebook.schema import CitationSpec, InterventionCode, Kind
+from netguide.rulebook.sidefiles import (
+    SideFileSpec,
+    SideItem,
+    SideItemSpec,
+    load_model,
+    parse_when,
+)
 from netguide.vocabulary import FACTS, LIST, PROPOSING_KINDS
 
 INVARIANTS_FILE = "invariants.yaml"
@@ -32,7 +38,7 @@ class InvariantSpec(SideItemSpec):
     forbid_rule: list[str] = Field(default_factory=list)
     forbid_beside_provisional: list[str] = Field(default_factory=list, description="rules never shown beside "
                                                  "provisional advice (the 'no advice' fallback)")
-    evidence: list[Citation] = Field(min_length=1)
+    evidence: list[CitationSpec] = Field(min_length=1)
 
 
 class InvariantFileSpec(SideFileSpec):

@@ -16,15 +16,15 @@ from pydantic import ValidationError
 from netguide import conditions
 from netguide.conditions import Condition
 from netguide.errors import Location, Problem, RulebookError
+from netguide.results import Citation, Recommendation
 from netguide.rulebook.folder import RuleFolder
 from netguide.rulebook.implications import IMPLICATIONS_FILE, load_implications
 from netguide.rulebook.invariants import INVARIANTS_FILE, load_invariants
 from netguide.rulebook.prerequisites import PREREQUISITES_FILE, load_prerequisites
-from netguide.results import Citation, Recommendation
+from netguide.rulebook.problems import pydantic_problems  # noqa: F401  (callers import it here)
 from netguide.rulebook.schema import DeclinedFile, Rule, RuleFile
-from netguide.suggestions import suggest
-from netguide.vocabulary import INTERVENTIONS, KINDS, TRIALS
 from netguide.rulebook.source import Locator, YamlLoadError, display_path
+from netguide.suggestions import suggest
 
 RULEBOOK_MANIFEST = "rulebook.yaml"
 DECLINED_FILE = "declined.yaml"
@@ -244,7 +244,7 @@ def _rules_of_file(path: Path, shown: str, start: int, data: Any, locator: Locat
     try:
         parsed = RuleFile.model_validate(data)
     except ValidationError as exc:
-        problems += pydantic_problems(exc, locator)
+        problems += pydantic_problems(exc, locator, RuleFile)
         parsed = None
     loaded: list[LoadedRule] = []
     stem = path.stem
@@ -280,53 +280,6 @@ def _rules_of_file(path: Path, shown: str, start: int, data: Any, locator: Locat
     return loaded, problems
 
 
-_CODE_BY_FIELD = {"kind": ("unknown-kind", KINDS), "interventions": ("unknown-intervention", INTERVENTIONS),
-                  "shown_with": ("unknown-intervention", INTERVENTIONS), "trials": ("unknown-trial", TRIALS)}
-
-
-def pydantic_problems(exc: ValidationError, locator: Locator) -> list[Problem]:
-    """Translate pydantic errors into located problems that name the field, the value and what is allowed."""
-    out: list[Problem] = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        if ("when" in loc or "unless" in loc) and err["type"] != "missing":
-            continue  # conditions are checked by conditions.parse_condition
-        named = [p for p in loc if isinstance(p, str)]
-        field_name = named[-1] if named else ""
-        value = err.get("input")
-        if err["type"] == "extra_forbidden":
-            out.append(Problem("unknown-key", f"'{field_name}' is not a key here", locator.find(loc), field=field_name,
-                               suggestion=suggest(field_name, _siblings(loc))))
-            continue
-        if err["type"] == "missing":
-            out.append(Problem("missing-key", f"'{field_name}' is required", locator.find(loc[:-1]), field=field_name))
-            continue
-        if field_name in _CODE_BY_FIELD and isinstance(value, str):
-            code, choices = _CODE_BY_FIELD[field_name]
-            noun = {"kind": "a kind", "trials": "a trial"}.get(field_name, "an intervention code")
-            out.append(Problem(code, f"'{value}' is not {noun} of vocabulary.yaml",
-                               locator.find(loc), field=field_name, value=value,
-                               allowed=f"see vocabulary.yaml '{'interventions' if field_name == 'shown_with' else field_name}'",
-                               suggestion=suggest(value, choices)))
-            continue
-        shown = value if isinstance(value, (str, int, float, bool)) or value is None else type(value).__name__
-        out.append(Problem("invalid-value", f"{field_name}: {err['msg']} (got {shown!r})", locator.find(loc),
-                           field=field_name, value=shown))
-    return out
-
-
-def _siblings(loc: tuple) -> list[str]:
-    from netguide.rulebook.schema import Citation, Conclusion, DeclinedItem
-
-    models = {"then": Conclusion, "evidence": Citation, "declined": DeclinedItem}
-    for key in reversed([p for p in loc[:-1] if isinstance(p, str)]):
-        if key in models:
-            return list(models[key].model_fields)
-    if "rules" in loc[:-1]:
-        return list(Rule.model_fields)
-    return list(RuleFile.model_fields)
-
-
 def _load_declined(folder: RuleFolder) -> tuple[DeclinedFile | None, list[Problem]]:
     if not folder.exists(DECLINED_FILE):
         return None, []
@@ -336,7 +289,7 @@ def _load_declined(folder: RuleFolder) -> tuple[DeclinedFile | None, list[Proble
     except YamlLoadError as exc:
         return None, [exc.problem]
     except ValidationError as exc:
-        return None, pydantic_problems(exc, locator)
+        return None, pydantic_problems(exc, locator, DeclinedFile)
 
 
 def _cross_check(rules: list[LoadedRule]) -> list[Problem]:

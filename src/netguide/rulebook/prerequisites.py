@@ -14,8 +14,14 @@ from typing import Any
 from pydantic import Field
 
 from netguide.errors import Problem
-from netguide.rulebook.schema import Citation, InterventionCode
-from netguide.rulebook.sidefiles import SideFileSpec, SideItem, SideItemSpec, load_model, parse_when
+from netguide.rulebook.schema import CitationSpec, InterventionCode
+from netguide.rulebook.sidefiles import (
+    SideFileSpec,
+    SideItem,
+    SideItemSpec,
+    load_model,
+    parse_when,
+)
 
 PREREQUISITES_FILE = "prerequisites.yaml"
 
@@ -24,7 +30,7 @@ class PrerequisiteSpec(SideItemSpec):
     interventions: list[InterventionCode] = Field(min_length=1)
     unmet_when: Any
     because: str = Field(min_length=10)
-    evidence: list[Citation] = Field(default_factory=list)
+    evidence: list[CitationSpec] = Field(default_factory=list)
 
 
 class PrerequisiteFileSpec(SideFileSpec):

@@ -23,7 +23,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Citation(_Strict):
+class CitationSpec(_Strict):
     """A passage of the review that supports the rule."""
 
     section: str = Field(min_length=1, description="The review's section, e.g. '3.1.4 Role of Chemotherapy in Neoadjuvant/Adjuvant Setting'")
@@ -61,7 +61,7 @@ class Rule(_Strict):
     provided: str | None = Field(default=None, min_length=5, description="With `unless`: what must be true for the "
                                  "advice to stand, in plain words (shown as 'provided that ...')")
     then: Conclusion
-    evidence: list[Citation] = Field(min_length=1)
+    evidence: list[CitationSpec] = Field(min_length=1)
     encodes: list[str] = Field(default_factory=list, description="Ids of review-inventory items (or silent-NN areas) this rule carries")
     overrides: list[str] = Field(default_factory=list, description="Rules this exception withdraws from the answer when it fires")
     shown_with: list[InterventionCode] = Field(default_factory=list, description="Shown only when the answer proposes, or the team considers, one of these")

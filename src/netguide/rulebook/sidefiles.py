@@ -71,9 +71,9 @@ def load_model(folder, name: str, model: type[M]) -> tuple[M | None, Locator | N
     try:
         return model.model_validate(data), locator, [], locator.content
     except ValidationError as exc:
-        from netguide.rulebook.loader import pydantic_problems
+        from netguide.rulebook.problems import pydantic_problems
 
-        return None, locator, pydantic_problems(exc, locator), locator.content
+        return None, locator, pydantic_problems(exc, locator, model), locator.content
 
 
 def parse_when(raw: Any, keypath: tuple, locator: Locator, problems: list[Problem]):

@@ -23,7 +23,7 @@ from .explorer import (  # noqa: F401
     Explorer,
     Gaps,
     _plain,
-    _show,
+    _plain_value,
     analyze,
 )
 from .report import _fmt_facts, render_text  # noqa: F401

@@ -55,15 +55,16 @@ from netguide.conditions import Test
 from netguide.evaluation import assemble
 from netguide.rulebook.implications import derive
 from netguide.rulebook.loader import LoadedRule, Rulebook
+from netguide.vocabulary import FAVOURING_KINDS, NOT_RECOMMENDED
 
 from .algebra import alternatives, region, strict_predicate, witness
 from .covering import _product_sample, _product_size, pairwise_rows
 from .space import ABSENT, CORE_FACTS, DEFAULTS, fact_space
 
-PRO_KINDS = ("recommended", "preferred")
+PRO_KINDS = FAVOURING_KINDS
 
 
-CON_KIND = "not_recommended"
+CON_KIND = NOT_RECOMMENDED
 
 
 CORE_GRID_SHARE = 64  # the core grid has at most max_patients / CORE_GRID_SHARE combinations
@@ -120,7 +121,7 @@ class Analysis:
             "ok": self.ok, "rulebook": self.rulebook, "rules": self.rules,
             "explored": {"patients": self.patients, "distinct_fired_sets": self.fired_sets, "by_part": dict(self.layers),
                          "core_facts": self.core_facts, "core_grid": self.grid, "truncated": self.truncated,
-                         "facts_varied": {f: [_show(v) for v in vs] for f, vs in self.space.items()},
+                         "facts_varied": {f: [_plain_value(v) for v in vs] for f, vs in self.space.items()},
                          "notes": self.notes, "seconds": round(self.seconds, 2)},
             "spot_check": self.spot_check,
             "invariants": self.invariants,
@@ -130,7 +131,7 @@ class Analysis:
             "never_shown": self.never_shown(),
             "gaps": {"patients": complete + pending, "complete": complete, "pending": pending,
                      "group_facts": self.group_facts,
-                     "groups": [{"group": dict(zip(self.group_facts, map(_show, k))), "complete": g.complete,
+                     "groups": [{"group": dict(zip(self.group_facts, map(_plain_value, k))), "complete": g.complete,
                                  "pending": g.pending, "examples": g.examples}
                                 for k, g in self.sorted_gap_groups()]},
         }
@@ -142,7 +143,7 @@ class Analysis:
         return sorted(self.gaps.items(), key=lambda kv: (-kv[1].complete, -kv[1].pending, str(kv[0])))
 
 
-def _show(v: Any) -> Any:
+def _plain_value(v: Any) -> Any:
     if v is ABSENT:
         return "ABSENT"
     return list(v) if isinstance(v, tuple) else v

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .explorer import Analysis, _show
+from .explorer import Analysis, _plain_value
 
 
 def _fmt_facts(facts: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={_show(v)}" for k, v in facts.items()) or "(no facts known)"
+    return ", ".join(f"{k}={_plain_value(v)}" for k, v in facts.items()) or "(no facts known)"
 
 
 def render_text(res: Analysis, groups: int = 15) -> str:
@@ -64,7 +64,7 @@ def render_text(res: Analysis, groups: int = 15) -> str:
                f"fallback (or trials + fallback): {complete} with no rule waiting on a missing fact, {pending} where "
                f"some rule still waits on one; {len(res.gaps)} groups by {' / '.join(res.group_facts)}")
     for key, gg in res.sorted_gap_groups()[:groups]:
-        label = ", ".join(f"{f}={_show(v)}" for f, v in zip(res.group_facts, key))
+        label = ", ".join(f"{f}={_plain_value(v)}" for f, v in zip(res.group_facts, key))
         out.append(f"  {gg.complete:6d} complete, {gg.pending:6d} pending  {label}")
         if gg.examples:
             out.append(f"         e.g. {_fmt_facts(gg.examples[0]['facts'])}")

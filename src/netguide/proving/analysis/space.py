@@ -9,7 +9,7 @@ from typing import Any, Iterable
 from netguide import conditions
 from netguide.conditions import Condition, Test
 from netguide.rulebook.loader import Rulebook
-from netguide.vocabulary import BOOL, ENUM, FACTS, INTEGER, LIST, NUMBER
+from netguide.vocabulary import BOOL, ENUM, FACTS, INTEGER, LIST, NUMBER, keep_decimals
 
 DEFAULTS = {"max_patients": 1_000_000, "pair_cap": 20_000, "equiv_cap": 300_000, "combo_cap": 256, "spot_check": 500,
             "core_share": 0.25, "alternatives": 4096, "seed": 1}
@@ -31,7 +31,7 @@ ABSENT = _Absent()
 
 
 def _round(x: float) -> float | int:
-    x = round(x, 6)
+    x = keep_decimals(x)
     return int(x) if float(x).is_integer() else x
 
 

@@ -36,15 +36,23 @@ from .operators import (  # noqa: F401
     Change,
     KeyPath,
     Mutant,
+    _as_text,
     _condition_changes,
     _fact_changes,
     _moved,
     _renamed,
-    _show,
-    _siblings,
+    _sibling_values,
     _value_changes,
     generate_mutants,
     rule_changes,
 )
 from .report import Outcome, Report, render_text, survivor_line  # noqa: F401
-from .runner import DEFAULT_JOBS, MAX_TASKS_PER_CHILD, START_METHOD, baseline, mutate, run_mutant, select  # noqa: F401
+from .runner import (  # noqa: F401
+    DEFAULT_JOBS,
+    MAX_TASKS_PER_CHILD,
+    START_METHOD,
+    baseline,
+    mutate,
+    run_mutant,
+    select,
+)

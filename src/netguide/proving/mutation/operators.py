@@ -62,7 +62,7 @@ class Mutant:
         return out
 
 
-def _show(value: Any) -> str:
+def _as_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
 
 
@@ -70,7 +70,7 @@ def _renamed(mapping: dict, old: str, new: str, new_value: Any) -> dict:
     return {(new if k == old else k): (new_value if k == old else v) for k, v in mapping.items()}
 
 
-def _siblings(fact: str, current: list[Any]) -> list[Any]:
+def _sibling_values(fact: str, current: list[Any]) -> list[Any]:
     spec = FACTS[fact]
     if spec.type == ENUM:
         return [v for v in spec.values if v not in current]
@@ -106,13 +106,13 @@ def _value_changes(fact: str, raw: Any, kp: KeyPath, op: str = "") -> Iterator[C
     values = raw if isinstance(raw, list) else [raw]
     shown_op = f"{op} " if op else ""
     for j, v in enumerate(values):
-        for w in _siblings(fact, values):
+        for w in _sibling_values(fact, values):
             if isinstance(raw, list):
                 new: Any = values[:j] + [w] + values[j + 1:]
-                yield ("swap_value", f"{fact}: {shown_op}{_show(raw)} -> {shown_op}{_show(new)}", kp + (j,), kp, new,
+                yield ("swap_value", f"{fact}: {shown_op}{_as_text(raw)} -> {shown_op}{_as_text(new)}", kp + (j,), kp, new,
                        False)
             else:
-                yield "swap_value", f"{fact}: {shown_op}{_show(v)} -> {shown_op}{_show(w)}", kp, kp, w, False
+                yield "swap_value", f"{fact}: {shown_op}{_as_text(v)} -> {shown_op}{_as_text(w)}", kp, kp, w, False
 
 
 def _fact_changes(fact: str, raw: Any, kp: KeyPath) -> Iterator[Change]:
@@ -121,27 +121,27 @@ def _fact_changes(fact: str, raw: Any, kp: KeyPath) -> Iterator[Change]:
         for op, arg in raw.items():
             kpo = kp + (op,)
             if len(raw) > 1:
-                yield "drop_condition", f"drop '{fact}: {op} {_show(arg)}'", kpo, kpo, None, True
+                yield "drop_condition", f"drop '{fact}: {op} {_as_text(arg)}'", kpo, kpo, None, True
             if op == "known":
-                yield "flip_comparison", f"{fact}: known {_show(arg)} -> {_show(not arg)}", kpo, kpo, not arg, False
+                yield "flip_comparison", f"{fact}: known {_as_text(arg)} -> {_as_text(not arg)}", kpo, kpo, not arg, False
             elif op in FLIPPED_OPS and FLIPPED_OPS[op] not in raw:
                 new_op = FLIPPED_OPS[op]
                 new_arg = arg if new_op != "one_of" or isinstance(arg, list) else [arg]
                 if new_op == "one_of" and len(raw) == 1:  # {not: X} -> X
-                    yield "flip_comparison", f"{fact}: not {_show(arg)} -> {_show(arg)}", kpo, kp, arg, False
+                    yield "flip_comparison", f"{fact}: not {_as_text(arg)} -> {_as_text(arg)}", kpo, kp, arg, False
                 else:
-                    yield ("flip_comparison", f"{fact}: {op} {_show(arg)} -> {new_op} {_show(new_arg)}", kpo, kp,
+                    yield ("flip_comparison", f"{fact}: {op} {_as_text(arg)} -> {new_op} {_as_text(new_arg)}", kpo, kp,
                            _renamed(raw, op, new_op, new_arg), False)
             if op in NUMERIC_OPS:
                 for t in _moved(fact, arg):
-                    yield "move_threshold", f"{fact}: {op} {_show(arg)} -> {op} {_show(t)}", kpo, kpo, t, False
+                    yield "move_threshold", f"{fact}: {op} {_as_text(arg)} -> {op} {_as_text(t)}", kpo, kpo, t, False
             if op in ("one_of", "not"):
                 yield from _value_changes(fact, arg, kpo, op)
         return
     if spec.type == BOOL:
-        yield "flip_comparison", f"{fact}: {_show(raw)} -> {_show(not raw)}", kp, kp, not raw, False
+        yield "flip_comparison", f"{fact}: {_as_text(raw)} -> {_as_text(not raw)}", kp, kp, not raw, False
         return
-    yield "flip_comparison", f"{fact}: {_show(raw)} -> not {_show(raw)}", kp, kp, {"not": raw}, False
+    yield "flip_comparison", f"{fact}: {_as_text(raw)} -> not {_as_text(raw)}", kp, kp, {"not": raw}, False
     if spec.type in (ENUM, INTEGER):
         yield from _value_changes(fact, raw, kp)
 
