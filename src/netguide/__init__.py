@@ -7,10 +7,15 @@
 """
 from netguide.errors import (
     EngineError,
+    EngineUnavailable,
+    Location,
     NetguideError,
     PatientFactError,
+    Problem,
+    ProblemsError,
     RulebookError,
     ScenarioError,
+    UsageError,
 )
 from netguide.evaluation import evaluate
 from netguide.patient import Patient, parse_patient
@@ -22,10 +27,20 @@ from netguide.results import (
     Recommendation,
     TraceStep,
 )
-from netguide.rulebook.loader import Rulebook, load_rulebook
+from netguide.results import DerivedFact
+from netguide.rulebook.loader import Rulebook, check_rulebook, load_rulebook
+from netguide.rulebook.source import YamlLoadError
 
 __all__ = [
     "Citation",
+    "DerivedFact",
+    "EngineUnavailable",
+    "Location",
+    "Problem",
+    "ProblemsError",
+    "UsageError",
+    "YamlLoadError",
+    "check_rulebook",
     "EngineError",
     "Evaluation",
     "Finding",

@@ -115,7 +115,14 @@ def describe_value(value: Any) -> str:
     return shown if isinstance(shown, str) and shown.startswith("<") and shown != value else repr(shown)
 
 
-class PatientFactError(NetguideError, ValueError):
+class ProblemsError(NetguideError):
+    """An error that carries located problems (`problems`): invalid patient facts, rule files, scenario files, a data
+    file refused before its data existed. The CLI reports them all alike, as text or JSON."""
+
+    problems: list[Problem]
+
+
+class PatientFactError(ProblemsError, ValueError):
     """The patient's facts are invalid; `problems` lists every invalid field at once (cut at MAX_PROBLEMS)."""
 
     def __init__(self, problems: list[Problem]):
@@ -125,22 +132,31 @@ class PatientFactError(NetguideError, ValueError):
         super().__init__(f"invalid patient facts ({n} problem{'s' if n != 1 else ''}):\n{lines}")
 
 
-@dataclass
-class RulebookError(NetguideError):
+class RulebookError(ProblemsError):
     """Rule files failed to load or check; `problems` lists every problem, sorted by file and line."""
 
-    problems: list[Problem] = field(default_factory=list)
+    def __init__(self, problems: list[Problem] | None = None):
+        self.problems = list(problems or [])
+        super().__init__(self.problems)
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in capped(self.problems)) + f"\n{summary_line(self.problems, 'rule')}"
 
 
-class ScenarioError(NetguideError):
+class ScenarioError(ProblemsError):
     """A scenario file is malformed."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in capped(self.problems)))
+
+
+class UsageError(NetguideError):
+    """The command line itself is wrong: an unknown option value, a missing folder (exit 2)."""
+
+
+class OutputError(NetguideError):
+    """Standard output could not be written: closed, a broken pipe, a full disk (exit 4)."""
 
 
 class EngineError(NetguideError):

@@ -27,9 +27,11 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from netguide.errors import (
+from netguide.errors import (  # noqa: F401  (UsageError, OutputError: callers import them here too)
     Location,
     NetguideError,
+    OutputError,
+    UsageError,
     PatientFactError,
     Problem,
     RulebookError,
@@ -39,14 +41,6 @@ from netguide.errors import (
 )
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
-
-
-class UsageError(Exception):
-    """The command line itself is wrong (exit 2)."""
-
-
-class OutputError(Exception):
-    """Standard output could not be written (exit 4)."""
 
 
 class _GuardedOutput:

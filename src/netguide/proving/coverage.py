@@ -125,7 +125,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netguide.cli import UsageError
+    from netguide.errors import UsageError
 
     inv_path = Path(args.inventory) if args.inventory else default_inventory()
     if not inv_path.is_file():

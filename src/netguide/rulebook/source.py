@@ -48,7 +48,7 @@ from typing import Any
 
 import yaml
 
-from netguide.errors import Location, Problem, describe_value
+from netguide.errors import ProblemsError, Location, Problem, describe_value
 
 KeyPath = tuple[Any, ...]
 
@@ -72,11 +72,12 @@ _NUMBERISH = re.compile(r"[-+]?(?:0[xXoObB][0-9a-fA-F_]*|[0-9][0-9_]*(?::[0-9_]*
                         r"|\.[0-9][0-9_]*(?:[eE][-+]?[0-9_]+)?)")
 
 
-class YamlLoadError(Exception):
+class YamlLoadError(ProblemsError):
     """A data file was refused before its data existed; `problem` says what, where, and what to write instead."""
 
     def __init__(self, problem: Problem):
         self.problem = problem
+        self.problems = [problem]
         super().__init__(str(problem))
 
 

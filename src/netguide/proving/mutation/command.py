@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netguide.cli import UsageError
+    from netguide.errors import UsageError
 
     if not Path(args.scenarios).is_dir():
         raise UsageError(f"no such scenarios folder: {args.scenarios}")
