@@ -1,7 +1,6 @@
 """netguide analyze: unreachable rules, contradictions, conflicting pairs and gaps over the tested fact space."""
 from __future__ import annotations
 
-import argparse
 import itertools
 from pathlib import Path
 
@@ -11,7 +10,6 @@ from hypothesis import strategies as st
 
 from netguide import conditions
 
-from netguide.proving import analysis
 from netguide.proving.analysis import (ABSENT, alternatives, analyze, fact_space, pairwise_rows, render_text, strict_predicate,
                                witness)
 from netguide.rulebook.loader import check_rulebook, load_rulebook
@@ -38,9 +36,9 @@ def pairs():
 
 
 def _run(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    analysis.add_arguments(parser)
-    return analysis.run(parser.parse_args(list(argv)))
+    from netguide.cli import main
+
+    return main(["analyze", *argv])
 
 
 def test_basic_rulebook_has_no_contradiction_and_no_unreachable_rule(basic):

@@ -1,12 +1,10 @@
 """`netguide fuzz` on a small sample: random valid, invalid and hostile inputs through evaluate()."""
 from __future__ import annotations
 
-import argparse
 import math
 
 import pytest
 
-from netguide.proving import fuzzing
 
 from netguide.proving import samples
 from netguide.errors import PatientFactError
@@ -14,9 +12,9 @@ from netguide.evaluation import evaluate, runtime_for
 
 
 def _run(capsys, *argv: str) -> tuple[int, str]:
-    parser = argparse.ArgumentParser()
-    fuzzing.add_arguments(parser)
-    code = fuzzing.run(parser.parse_args(list(argv)))
+    from netguide.cli import main
+
+    code = main(["fuzz", *argv])
     return code, capsys.readouterr().out
 
 

@@ -1,7 +1,6 @@
 """netguide mutate: the mutation operators, killing and surviving mutants, and the score (tiny rulebook only)."""
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pytest
@@ -158,13 +157,13 @@ def test_a_sample_is_seeded_and_keeps_generation_order(generated):
 
 def test_mutate_exits_1_below_the_minimum_score_and_writes_the_survivors(tmp_path: Path, capsys):
     """The command fails below --min-score, passes at or above it, and writes survivors to --survivors."""
-    parser = argparse.ArgumentParser()
-    mutation.add_arguments(parser)
+    from netguide.cli import main
+
     out = tmp_path / "survivors.txt"
     args = ["--rules", str(RULES), "--scenarios", str(WEAK), "--sample", "8", "--survivors", str(out)]
-    assert mutation.run(parser.parse_args(args + ["--min-score", "1.0"])) == 1
+    assert main(["mutate", *args, "--min-score", "1.0"]) == 1
     assert "score:" in capsys.readouterr().out and out.read_text().count("\n") >= 1
-    assert mutation.run(parser.parse_args(args + ["--min-score", "0"])) == 0
+    assert main(["mutate", *args, "--min-score", "0"]) == 0
 
 
 def test_a_survivor_comes_with_a_patient_on_whom_the_mutated_condition_differs(generated, weak):

@@ -1,7 +1,6 @@
 """The reference evaluator (netguide.proving.reference) against the durable_rules path, rule set for rule set."""
 from __future__ import annotations
 
-import argparse
 import random
 
 import pytest
@@ -72,10 +71,9 @@ def test_reference_reads_the_language_as_documented(when, facts, expected):
 
 def test_differential_command_agrees_on_the_basic_rulebook(basic_rulebook, capsys):
     """`netguide differential` on the basic rulebook checks every patient asked for and reports no mismatch."""
-    parser = argparse.ArgumentParser()
-    differential.add_arguments(parser)
-    code = differential.run(parser.parse_args(["--patients", "500", "--seed", "3",
-                                               "--rules", str(basic_rulebook.directory)]))
+    from netguide.cli import main
+
+    code = main(["differential", "--patients", "500", "--seed", "3", "--rules", str(basic_rulebook.directory)])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "patients checked: 500" in out and "mismatches: 0" in out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 # A reader fixes the first problems and runs again; thousands of lines (one per item of a pasted list) help no

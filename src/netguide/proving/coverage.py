@@ -8,12 +8,14 @@ a scenario expects one of its rules; a declined item: a scenario lists it under 
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from netguide.errors import UsageError
+from netguide.reporting import CommandOutcome, text_reporter
 
 from netguide.rulebook.quotes import repository_root
 
@@ -37,6 +39,10 @@ class Coverage:
     @property
     def complete(self) -> bool:
         return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary(), "items": self.items, "silent_areas": self.silent, "rules": self.rules,
+                "problems": self.problems}
 
     def summary(self) -> dict[str, Any]:
         encoded = sum(1 for v in self.items.values() if v["rules"])
@@ -116,40 +122,41 @@ def default_inventory() -> Path:
     return (root / INVENTORY_IN_REPOSITORY) if root is not None else INVENTORY_IN_REPOSITORY
 
 
+# The options it shares with other commands (netguide.cli.parser declares them once).
+SHARED_OPTIONS = ("rules", "format", "scenarios")
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rules", help="rules folder (default: the shipped rules)")
-    p.add_argument("--scenarios", default="scenarios", help="scenarios folder (default: scenarios)")
     p.add_argument("--inventory", help=f"review inventory (default: {INVENTORY_IN_REPOSITORY} of the repository)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--details", action="store_true", help="list every item with its rules and scenarios")
 
 
-def run(args: argparse.Namespace) -> int:
-    from netguide.errors import UsageError
-
+def run(args: argparse.Namespace) -> CommandOutcome:
     inv_path = Path(args.inventory) if args.inventory else default_inventory()
     if not inv_path.is_file():
         raise UsageError(f"no inventory at {inv_path} (pass --inventory PATH)")
     inventory = yaml.safe_load(inv_path.read_text(encoding="utf-8"))
     cov = compute_coverage(load_rulebook(args.rules), load_scenarios(args.scenarios), inventory)
+    return CommandOutcome(cov, cov.complete, {"details": args.details})
+
+
+@text_reporter(Coverage)
+def render_coverage(cov: Coverage, details: bool = False) -> str:
     s = cov.summary()
-    if args.format == "json":
-        print(json.dumps({"summary": s, "items": cov.items, "silent_areas": cov.silent, "rules": cov.rules,
-                          "problems": cov.problems}, indent=2))
-        return 0 if cov.complete else 1
-    if args.details:
+    out: list[str] = []
+    if details:
         for iid, v in cov.items.items():
             how = ", ".join(v["rules"]) if v["rules"] else f"DECLINED: {v['declined']}" if v["declined"] else "MISSING"
-            print(f"{iid} [{v['kind']}] -> {how} -> {len(v['scenarios'])} scenario(s)")
+            out.append(f"{iid} [{v['kind']}] -> {how} -> {len(v['scenarios'])} scenario(s)")
         for sid, v in cov.silent.items():
-            print(f"{sid} {v['topic']} -> {', '.join(v['rules']) or 'MISSING'} -> {len(v['scenarios'])} scenario(s)")
-        print()
-    for p in cov.problems:
-        print(p)
-    print(f"inventory items: {s['items_accounted']}/{s['items']} encoded or declined "
-          f"({s['encoded']} encoded, {s['declined']} declined)")
-    print(f"silent areas: {s['silent_answered']}/{s['silent_areas']} answered, {s['silent_exercised']} exercised by scenarios")
-    print(f"rules: {s['rules_exercised']}/{s['rules']} exercised by {s['scenarios']} scenarios "
-          f"({s['cases']} cases with their variants)")
-    print("coverage: complete" if cov.complete else f"coverage: INCOMPLETE ({len(cov.problems)} problems)")
-    return 0 if cov.complete else 1
+            out.append(f"{sid} {v['topic']} -> {', '.join(v['rules']) or 'MISSING'} -> {len(v['scenarios'])} scenario(s)")
+        out.append("")
+    out += list(cov.problems)
+    out.append(f"inventory items: {s['items_accounted']}/{s['items']} encoded or declined "
+               f"({s['encoded']} encoded, {s['declined']} declined)")
+    out.append(f"silent areas: {s['silent_answered']}/{s['silent_areas']} answered, {s['silent_exercised']} exercised "
+               "by scenarios")
+    out.append(f"rules: {s['rules_exercised']}/{s['rules']} exercised by {s['scenarios']} scenarios "
+               f"({s['cases']} cases with their variants)")
+    out.append("coverage: complete" if cov.complete else f"coverage: INCOMPLETE ({len(cov.problems)} problems)")
+    return "\n".join(out)

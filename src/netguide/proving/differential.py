@@ -18,18 +18,23 @@ import random
 import time
 from typing import Any
 
+from dataclasses import dataclass
+
 from netguide.proving.samples import random_patient
+from netguide.reporting import CommandOutcome, text_reporter
 
 SHOWN_MISMATCHES = 5
 
 
+# The options it shares with other commands (netguide.cli.parser declares them once).
+SHARED_OPTIONS = ("rules", "seed")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patients", type=int, default=10_000, help="how many random patients (default 10000)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--rules", help="rules folder (default: the shipped rules)")
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> CommandOutcome:
     from netguide import conditions
     from netguide.evaluation import runtime_for
     from netguide.patient import parse_patient
@@ -69,13 +74,41 @@ def run(args: argparse.Namespace) -> int:
             mismatches.append((facts, frozenset(f"provisional:{r}" for r in provisional),
                                frozenset(f"provisional:{r}" for r in expected)))
     elapsed = time.perf_counter() - start
-    print(f"rulebook {book.version_string} ({len(book.rules)} rules), seed {args.seed}")
-    print(f"patients checked: {count}; rules fired per patient: {fired_total / max(count, 1):.2f}; "
-          f"provisional per patient: {provisional_total / max(count, 1):.2f}")
-    print(f"mismatches: {len(mismatches)}")
-    for facts, got, want in mismatches[:SHOWN_MISMATCHES]:
-        print(f"  patient: {json.dumps(facts, sort_keys=True)}")
-        print(f"    engine only:    {sorted(got - want)}")
-        print(f"    reference only: {sorted(want - got)}")
-    print(f"elapsed: {elapsed:.1f} s ({count / elapsed if elapsed else 0:.0f} patients/s)")
-    return 1 if mismatches else 0
+    result = DifferentialResult(book.version_string, len(book.rules), args.seed, count, fired_total,
+                                provisional_total, mismatches, elapsed)
+    return CommandOutcome(result, not mismatches)
+
+
+@dataclass
+class DifferentialResult:
+    rulebook: str
+    rules: int
+    seed: int
+    checked: int
+    fired_total: int
+    provisional_total: int
+    mismatches: list
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rulebook": self.rulebook, "rules": self.rules, "seed": self.seed, "checked": self.checked,
+                "fired_per_patient": self.fired_total / max(self.checked, 1),
+                "provisional_per_patient": self.provisional_total / max(self.checked, 1),
+                "mismatches": [{"patient": f, "engine_only": sorted(g - w), "reference_only": sorted(w - g)}
+                               for f, g, w in self.mismatches], "seconds": self.seconds}
+
+
+@text_reporter(DifferentialResult)
+def render_differential(r: DifferentialResult) -> str:
+    n = max(r.checked, 1)
+    out = [f"rulebook {r.rulebook} ({r.rules} rules), seed {r.seed}",
+           f"patients checked: {r.checked}; rules fired per patient: {r.fired_total / n:.2f}; "
+           f"provisional per patient: {r.provisional_total / n:.2f}",
+           f"mismatches: {len(r.mismatches)}"]
+    for facts, got, want in r.mismatches[:SHOWN_MISMATCHES]:
+        out.append(f"  patient: {json.dumps(facts, sort_keys=True)}")
+        out.append(f"    engine only:    {sorted(got - want)}")
+        out.append(f"    reference only: {sorted(want - got)}")
+    out.append(f"elapsed: {r.seconds:.1f} s ({r.checked / r.seconds if r.seconds else 0:.0f} patients/s)")
+    return "\n".join(out)
+

@@ -108,10 +108,12 @@ def rss_bytes() -> int:
         return 0
 
 
+# The options it shares with other commands (netguide.cli.parser declares them once).
+SHARED_OPTIONS = ("rules", "seed")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--count", type=int, default=100_000, help="how many inputs (default 100000)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--rules", help="rules folder (default: the shipped rules)")
     parser.add_argument("--max-growth-mb", type=float, default=20.0,
                         help="memory is flat when RSS grows less than this after the warm-up (default 20)")
     parser.add_argument("--interrupts", type=int, default=0, metavar="N",

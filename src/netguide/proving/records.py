@@ -22,19 +22,21 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from netguide.reporting import CommandOutcome, text_reporter
 from netguide.vocabulary import TREATMENT_KINDS
 
 REASONS = ("provisional", "all_failed", "advised_against", "out_of_scope", "silent", "tumour_board", "unexplained")
 SHOWN_EXAMPLES = 3
 
 
+# The options it shares with other commands (netguide.cli.parser declares them once).
+SHARED_OPTIONS = ("rules", "format", "seed")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--records", type=int, default=5000, help="how many records (default 5000)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--setting", default="advanced", choices=("advanced", "adjuvant", "neoadjuvant"),
                         help="the question asked of every record (default advanced)")
-    parser.add_argument("--rules", help="rules folder (default: the shipped rules)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def proposals(ev) -> list:
@@ -103,6 +105,7 @@ def run_records(n: int, seed: int, setting: str = "advanced", rules: str | None 
     return report
 
 
+@text_reporter(RecordsReport)
 def render(report: RecordsReport) -> str:
     n = report.records or 1
     out = [f"rulebook {report.rulebook}; {report.records} realistic {report.setting} records, seed {report.seed}",
@@ -121,10 +124,6 @@ def render(report: RecordsReport) -> str:
     return "\n".join(out)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> CommandOutcome:
     report = run_records(args.records, args.seed, args.setting, args.rules)
-    if args.format == "json":
-        print(json.dumps(report.to_dict(), indent=2, sort_keys=True))
-    else:
-        print(render(report))
-    return 1 if report.reasons["unexplained"] else 0
+    return CommandOutcome(report, not report.reasons["unexplained"])

@@ -13,7 +13,7 @@ from .algebra import (  # noqa: F401
     strict_predicate,
     witness,
 )
-from .command import add_arguments, run  # noqa: F401
+from .command import SHARED_OPTIONS, add_arguments, run  # noqa: F401
 from .covering import _product_sample, _product_size, pairwise_rows  # noqa: F401
 from .explorer import (  # noqa: F401
     CON_KIND,

@@ -1,6 +1,8 @@
 """The text rendering of an Analysis (JSON callers use Analysis.to_dict())."""
 from __future__ import annotations
 
+from netguide.reporting import text_reporter
+
 from typing import Any
 
 from .explorer import Analysis, _plain_value
@@ -10,6 +12,7 @@ def _fmt_facts(facts: dict[str, Any]) -> str:
     return ", ".join(f"{k}={_plain_value(v)}" for k, v in facts.items()) or "(no facts known)"
 
 
+@text_reporter(Analysis)
 def render_text(res: Analysis, groups: int = 15) -> str:
     out: list[str] = []
     out.append(f"netguide analyze: rulebook {res.rulebook}, {res.rules} rules")

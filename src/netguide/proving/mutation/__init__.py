@@ -25,7 +25,7 @@ CI runs a fixed sample: `netguide mutate --sample 150 --seed 1`; the full run is
 
 One job per module: operators, runner, equivalence, report, command.
 """
-from .command import add_arguments, run  # noqa: F401
+from .command import SHARED_OPTIONS, add_arguments, run  # noqa: F401
 from .equivalence import _engine_condition, distinguishing_patient  # noqa: F401
 from .operators import (  # noqa: F401
     FLIPPED_OPS,

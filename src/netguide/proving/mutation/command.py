@@ -1,29 +1,30 @@
 """The `netguide mutate` command: its arguments, and the run that returns the report and its exit status."""
 from __future__ import annotations
 
+from netguide.reporting import CommandOutcome
+
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from .report import render_text, survivor_line
+from .report import survivor_line
 from .runner import DEFAULT_JOBS, mutate
 
 
+# The options it shares with other commands (netguide.cli.parser declares them once).
+SHARED_OPTIONS = ("rules", "format", "seed", "scenarios")
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rules", help="rules folder (default: the shipped rules)")
-    p.add_argument("--scenarios", default="scenarios", help="scenarios folder (default: scenarios)")
-    p.add_argument("--sample", type=int, help="run a seeded sample of N mutants (CI: --sample 60 --seed 1)")
-    p.add_argument("--seed", type=int, default=1, help="seed of the sample (default 1)")
+    p.add_argument("--sample", type=int, help="run a seeded sample of N mutants (CI: --sample 150 --seed 1)")
     p.add_argument("--rule", action="append", default=[], metavar="PREFIX",
                    help="only the mutants of rules whose id starts with PREFIX (repeatable), e.g. --rule g3.")
     p.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help=f"worker processes (default {DEFAULT_JOBS})")
     p.add_argument("--min-score", type=float, default=0.9, help="exit 1 below this score (default 0.9)")
     p.add_argument("--survivors", help="also write the survivors, one per line, to this file")
-    p.add_argument("--format", choices=("text", "json"), default="text")
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> CommandOutcome:
     from netguide.errors import UsageError
 
     if not Path(args.scenarios).is_dir():
@@ -43,8 +44,4 @@ def run(args: argparse.Namespace) -> int:
     if args.survivors:
         Path(args.survivors).write_text("".join(survivor_line(o) + (f"  # {rep.hint(o)}" if rep.hint(o) else "") + "\n"
                                                 for o in rep.survivors()), encoding="utf-8")
-    if args.format == "json":
-        print(json.dumps(rep.to_dict(), indent=2, ensure_ascii=False, default=str))
-    else:
-        print(render_text(rep, args.min_score), end="")
-    return 0 if rep.score is None or rep.score >= args.min_score else 1
+    return CommandOutcome(rep, rep.score is None or rep.score >= args.min_score, {"min_score": args.min_score})

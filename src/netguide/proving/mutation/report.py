@@ -1,6 +1,8 @@
 """What a mutation run found: each mutant's outcome, the score, the survivors with a distinguishing patient, and the text rendering."""
 from __future__ import annotations
 
+from netguide.reporting import text_reporter
+
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -86,7 +88,8 @@ def survivor_line(o: Outcome) -> str:
     return f"{m.where}: {m.operator}: {m.description} ({m.rule_id})"
 
 
-def render_text(rep: Report, min_score: float) -> str:
+@text_reporter(Report)
+def render_text(rep: Report, min_score: float = 0.9) -> str:
     out = []
     sampled = f" (a sample of {len(rep.outcomes)}, seed {rep.seed})" if rep.sample else ""
     out.append(f"mutants: {rep.total}{sampled}; run {len(rep.outcomes)}: {rep.count('killed')} killed, "
