@@ -2,6 +2,7 @@
 (at file:line) whatever would expand, crash, block, or silently change a value."""
 import math
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -310,7 +311,8 @@ def test_json_files_are_read_by_a_json_parser(tmp_path: Path):
     ('{"ki67_percent": -Infinity}', "non-finite-number", 1),
     ('{"grade": "G2",\n "ki67_percent": 012}', "ambiguous-number", 2),
     ('{"n":\n ' + "9" * 5000 + "}", "number-too-large", 2),
-    ('{"grade": "G2",\n}', "json-syntax", 2),
+    # CPython 3.13's json reports a trailing comma at the comma (line 1); before, at the "}" after it (line 2)
+    ('{"grade": "G2",\n}', "json-syntax", 1 if sys.version_info >= (3, 13) else 2),
     ('{"grade": \'G2\'}', "json-syntax", 1),
     ('{"ki67_percent": .5}', "json-syntax", 1),
     ("[" * 10_000 + "]" * 10_000, "json-too-deep", 1),
