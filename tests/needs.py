@@ -10,7 +10,8 @@ import pytest
 
 from netguide.rulebook.quotes import find_source
 
-ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent  # tests/: its data/ is the fixtures
+ROOT = TESTS.parent  # the repository
 REVIEW = find_source(None).path  # $NETGUIDE_SOURCE, else ../shared/source/ beside the repository
 HOW_TO_PROVIDE_REVIEW = ("needs the review's text (Zappi et al. 2023, the publisher's, not in this repository): set "
                          "NETGUIDE_SOURCE=/path/to/zappi-2023-jcm-12-717.txt, or put the file at "

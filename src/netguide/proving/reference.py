@@ -1,7 +1,7 @@
 """A reference evaluator: a small, plainly written interpreter of the rule language (rules/README.md).
 
 It reads each rule's raw `when` (the YAML data of the rule-file model) and shares nothing with the condition
-parser, the compiler or the engine, so `netguide differential` and tests/test_reference.py can check the
+parser, the compiler or the engine, so `netguide differential` and tests/unit/proving/test_reference.py can check the
 durable_rules path against it. Three-valued (Kleene) logic: an absent fact is UNKNOWN (None); a rule fires
 only when its condition is definitely TRUE.
 """

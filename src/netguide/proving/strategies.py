@@ -4,7 +4,7 @@ consistency finding).
 
 Facts are those of the contract vocabulary (netguide.vocabulary.FACTS); an absent key means the fact is
 unknown. Numbers favour the thresholds the rules test (Ki-67 3, 10, 20 and just above 20) besides arbitrary
-values. Used by tests/test_properties.py and tests/test_reference.py; needs the `test` extra (hypothesis).
+values. Used by tests/acceptance/test_properties.py and tests/unit/proving/test_reference.py; needs the `test` extra (hypothesis).
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Each says for whom it holds (`for`, the condition language, on the facts the rul
 what the answer must then do: `propose` every listed intervention (some recommended, preferred, option or trial
 conclusion names it, unless it already failed), `never_propose` any listed one (or, for `never_propose_from`, any code of a list fact such as
 failed_therapies), `require_kind` one conclusion of that kind, `forbid_rule` a rule (the "no advice" fallback,
-say), or `forbid_beside_provisional` a rule shown beside provisional advice. A hypothesis property checks them in CI (tests/test_invariants.py); `netguide analyze` checks them over the
+say), or `forbid_beside_provisional` a rule shown beside provisional advice. A hypothesis property checks them in CI (tests/acceptance/test_invariants.py); `netguide analyze` checks them over the
 explored fact space and prints a counterexample patient for each one broken.
 """
 from __future__ import annotations

@@ -10,8 +10,9 @@ from netguide.evaluation import Runtime
 from netguide.rulebook.loader import load_rulebook
 from netguide.proving.scenarios import Matcher, load_scenarios, run_scenario
 from netguide.results import Recommendation
+from needs import TESTS
 
-DATA = Path(__file__).parent / "data"
+DATA = TESTS / "data"
 REC = Recommendation("a.b", "option", ("CAPTEM", "TEM"), (), "s", ())
 
 

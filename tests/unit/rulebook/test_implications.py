@@ -9,8 +9,8 @@ from netguide.errors import RulebookError
 from netguide.evaluation import evaluate
 from netguide.rulebook.implications import derive, load_implications
 from netguide.rulebook.loader import load_rulebook
+from needs import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,9 @@ from netguide import cli
 from netguide.errors import RulebookError, ScenarioError
 from netguide.rulebook.loader import check_rulebook, load_rulebook
 from netguide.proving.scenarios import load_scenarios
+from needs import TESTS
 
-HERE = Path(__file__).parent
+HERE = TESTS
 HOSTILE = HERE / "data" / "hostile"
 BASIC = HERE / "data" / "rulebooks" / "basic"
 SCENARIOS = HERE / "data" / "scenarios_basic" / "scenarios"

@@ -8,8 +8,9 @@ import yaml
 from netguide.proving.coverage import compute_coverage
 from netguide.rulebook.loader import load_rulebook
 from netguide.proving.scenarios import load_scenarios
+from needs import TESTS
 
-HERE = Path(__file__).parent
+HERE = TESTS
 REPO = HERE.parent
 INVENTORY = REPO / "review" / "inventory.yaml"  # the project's own copy
 BASIC = HERE / "data" / "rulebooks" / "basic"

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
+from needs import TESTS
 
 pytest_plugins = ["pytester"]
-DATA = Path(__file__).parent / "data"
+DATA = TESTS / "data"
 
 
 @pytest.fixture

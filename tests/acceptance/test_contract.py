@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import inspect
-from pathlib import Path
 
 import pytest
 from needs import needs_contract
@@ -10,8 +9,9 @@ import yaml
 
 import netguide
 from netguide.vocabulary import FACTS, INTERVENTIONS, KINDS, TRIALS
+from needs import ROOT
 
-SPEC = Path(__file__).resolve().parent.parent.parent / "shared" / "spec" / "vocabulary.yaml"
+SPEC = ROOT.parent / "shared" / "spec" / "vocabulary.yaml"
 pytestmark = needs_contract
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from needs import QUOTE_FIXTURE, REVIEW, needs_review
+from needs import QUOTE_FIXTURE, REVIEW, ROOT, TESTS, needs_review
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).parent / "data"
+REPO = ROOT
+DATA = TESTS / "data"
 BASIC = DATA / "rulebooks" / "basic"
 
 

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from netguide.errors import PatientFactError
 from netguide.evaluation import Runtime, evaluate
 from netguide.rulebook.loader import load_rulebook
+from needs import TESTS
 
-BASIC = Path(__file__).parent / "data" / "rulebooks" / "basic"
+BASIC = TESTS / "data" / "rulebooks" / "basic"
 
 
 @pytest.fixture(scope="module")

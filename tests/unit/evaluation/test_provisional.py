@@ -1,7 +1,6 @@
 """Provisional advice: a rule's exception (`unless`) that cannot be decided no longer hides the advice (issue 9)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -13,8 +12,9 @@ from netguide.reporting import render_evaluation
 from netguide.rulebook.loader import load_rulebook
 
 from netguide.proving.strategies import patients
+from needs import TESTS
 
-EXCEPTIONS = Path(__file__).parent / "data" / "rulebooks" / "exceptions"
+EXCEPTIONS = TESTS / "data" / "rulebooks" / "exceptions"
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,11 @@ from netguide.errors import RulebookError
 from netguide.rulebook.loader import check_rulebook, load_rulebook
 from netguide.rulebook.quotes import SourceText, check_quotes
 
-HERE = Path(__file__).parent
+from needs import QUOTE_FIXTURE, REVIEW, TESTS, needs_review
+
+HERE = TESTS
 REPO = HERE.parent
 INVALID = HERE / "data" / "invalid_rules"
-from needs import QUOTE_FIXTURE, REVIEW, needs_review
 
 
 def _expected(case: Path) -> tuple[int, int, str]:

@@ -9,8 +9,9 @@ import yaml
 
 import netguide
 from netguide.proving.scenarios import load_scenarios
+from needs import ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = ROOT
 
 
 def _patients() -> list[dict]:

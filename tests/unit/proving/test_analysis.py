@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -14,8 +13,9 @@ from netguide.proving.analysis import (ABSENT, alternatives, analyze, fact_space
                                witness)
 from netguide.rulebook.loader import check_rulebook, load_rulebook
 from netguide.vocabulary import BOOL, ENUM, FACTS, INTEGER, INTERVENTIONS, LIST, NUMBER
+from needs import TESTS
 
-HERE = Path(__file__).parent
+HERE = TESTS
 BOOKS = HERE / "data" / "rulebooks"
 BASIC, CONTRADICTION, PAIRS = BOOKS / "basic", BOOKS / "contradiction", BOOKS / "pairs"
 

@@ -10,8 +10,9 @@ from netguide import conditions
 
 from netguide.proving import mutation
 from netguide.proving.mutation import Mutant, Outcome, Report, generate_mutants, mutate, select
+from needs import TESTS
 
-HERE = Path(__file__).parent
+HERE = TESTS
 DATA = HERE / "data" / "mutation"
 RULES, STRONG, WEAK = DATA / "rules", DATA / "scenarios", DATA / "scenarios_weak"
 
