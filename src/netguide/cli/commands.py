@@ -73,10 +73,8 @@ def _source_text(cls: Any, path: Path) -> Any:
 
 
 def _check_scenario_quotes(args: argparse.Namespace, source) -> list[Problem]:
-    try:
-        from netguide.proving.scenarios import scenario_quote_problems
-    except ImportError:
-        return []
+    from netguide.proving.scenarios import scenario_quote_problems
+
     return scenario_quote_problems(args.scenarios, source)
 
 

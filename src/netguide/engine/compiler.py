@@ -233,9 +233,7 @@ class _Compiler:
             if not parts:
                 return None
             return parts[0] if len(parts) == 1 else {"$and": parts}
-        if isinstance(cond, AnyOf):
-            if not parts:
-                raise RulebookError([Problem("invalid-condition", "an empty 'any' can never hold")])
+        if isinstance(cond, AnyOf):  # never empty: the condition parser refuses `any: []`
             return parts[0] if len(parts) == 1 else {"$or": parts}
         raise AssertionError(f"not in negation normal form: {cond!r}")
 

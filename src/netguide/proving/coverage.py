@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from netguide.rulebook.source import load
 
 from netguide.errors import UsageError
 from netguide.reporting import CommandOutcome, text_reporter
@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> CommandOutcome:
     inv_path = Path(args.inventory) if args.inventory else default_inventory()
     if not inv_path.is_file():
         raise UsageError(f"no inventory at {inv_path} (pass --inventory PATH)")
-    inventory = yaml.safe_load(inv_path.read_text(encoding="utf-8"))
+    inventory, _ = load(inv_path)  # the hardened loader every data file goes through
     cov = compute_coverage(load_rulebook(args.rules), load_scenarios(args.scenarios), inventory)
     return CommandOutcome(cov, cov.complete, {"details": args.details})
 

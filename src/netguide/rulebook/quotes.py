@@ -130,10 +130,6 @@ def _find_all(s: str, ch: str):
 
 
 @lru_cache(maxsize=4)
-def load_source(path: str) -> SourceText:
-    return SourceText.from_file(path)
-
-
 def check_quotes(book, source: SourceText) -> list[Problem]:
     """A problem for every citation quote of the rulebook that is not verbatim in the source."""
     problems = []

@@ -177,7 +177,7 @@ class Explorer:
         groups = [f for f in ("differentiation", "primary_site", "grade", "treatment_setting") if f in self.space]
         self.result = Analysis(book.version_string, len(book.rules), self.space, core, groups or core[:4])
         self._seen: set[tuple] = set()
-        self._answers: dict[tuple, tuple[frozenset[str], tuple, bool]] = {}
+        self._fired_sets: set[frozenset[str]] = set()
         self._reservoir: list[dict[str, Any]] = []
         self._visits = 0
         self.result.invariants = {inv.id: {"at": str(inv.location), "title": inv.spec.title, "checked": 0,
@@ -189,26 +189,25 @@ class Explorer:
         rules = self.book.rules
         return frozenset(rules[i].id for i in self.book.index.candidates(facts) if self.preds[i](facts))
 
-    def answer(self, facts: dict[str, Any], fired: frozenset[str]) -> tuple[frozenset[str], tuple, bool]:
-        considered = facts.get("considered_therapies")
-        key = (fired, considered)
-        got = self._answers.get(key)
-        if got is None:
-            ctx = {"considered_therapies": list(considered)} if considered is not None else {}
-            recs = assemble(self.book, ctx, fired).recommendations
-            pro: dict[str, list[str]] = defaultdict(list)
-            con: dict[str, list[str]] = defaultdict(list)
-            for rec in recs:
-                for x in rec.interventions:
-                    if rec.kind in PRO_KINDS:
-                        pro[x].append(rec.rule_id)
-                    elif rec.kind == CON_KIND:
-                        con[x].append(rec.rule_id)
-            clashes = tuple((x, a, b) for x in sorted(pro.keys() & con.keys()) for a in pro[x] for b in con[x])
-            gap = any(rec.rule_id in self.fallbacks for rec in recs)
-            got = (frozenset(rec.rule_id for rec in recs), clashes, gap)
-            self._answers[key] = got
-        return got
+    def evaluation(self, given: dict[str, Any]):
+        """(facts the rules ran on, fired rules, the answer): exactly what evaluate() gives (implications applied, the
+        combination policy of evaluation.assemble), with the engine replaced by the generated predicates."""
+        facts, derived, contradicted = derive(self.book.implications, given)
+        fired = self.fired(facts)
+        self._fired_sets.add(fired)
+        return facts, fired, assemble(self.book, facts, fired, derived, contradicted)
+
+    def clashes(self, ev) -> tuple[tuple[str, str, str], ...]:
+        """Interventions one shown rule favours and another shown rule advises against."""
+        pro: dict[str, list[str]] = defaultdict(list)
+        con: dict[str, list[str]] = defaultdict(list)
+        for rec in ev.recommendations:
+            for x in rec.interventions:
+                if rec.kind in PRO_KINDS:
+                    pro[x].append(rec.rule_id)
+                elif rec.kind == CON_KIND:
+                    con[x].append(rec.rule_id)
+        return tuple((x, a, b) for x in sorted(pro.keys() & con.keys()) for a in pro[x] for b in con[x])
 
     def budget_left(self) -> bool:
         return self.result.patients < self.opt["max_patients"]
@@ -228,22 +227,20 @@ class Explorer:
             k = self.rng.randrange(self._visits)
             if k < len(self._reservoir):
                 self._reservoir[k] = facts
-        fired = self.fired(facts)
+        ran_on, fired, ev = self.evaluation(facts)
         res.true_count.update(fired)
-        self.check_invariants(facts)
-        shown, clashes, gap = self.answer(facts, fired)
-        res.shown |= shown
-        for x, a, b in clashes:
+        self.check_invariants(ran_on, ev, facts)
+        res.shown |= {rec.rule_id for rec in ev.recommendations}
+        for x, a, b in self.clashes(ev):
             if (x, a, b) not in res.contradictions:
                 ra, rb = self.book.by_id[a], self.book.by_id[b]
                 res.contradictions[(x, a, b)] = {
                     "intervention": x, "proposed_by": a, "proposed_kind": ra.rule.then.kind, "proposed_at": ra.where,
                     "not_recommended_by": b, "not_recommended_at": rb.where, "example": _plain(facts)}
-        if gap:
+        if any(rec.rule_id in self.fallbacks for rec in ev.recommendations):
             group = tuple(facts.get(f, ABSENT) for f in res.group_facts)
             g = res.gaps[group]
-            pending = any(not r.rule.fallback and r.id not in fired and r.not_false(facts)
-                          for r in (self.book.rules[i] for i in self.book.index.candidates(facts)))
+            pending = bool(ev.missing_facts)  # the evaluation's own missing facts (gated rules ask only when open)
             if pending:
                 g.pending += 1
             else:
@@ -251,14 +248,9 @@ class Explorer:
             if len(g.examples) < 3 and (not pending or len(g.examples) < 1):
                 g.examples.append({"facts": _plain(facts), "waiting_on_missing_facts": pending})
 
-    def check_invariants(self, given: dict[str, Any]) -> None:
-        """Each invariant that applies to this patient, checked on the whole answer evaluate() would give: the facts
-        derived by rules/implications.yaml, the rules that fire on them, and the combination policy."""
-        facts, derived, contradicted = derive(self.book.implications, given)
+    def check_invariants(self, facts: dict[str, Any], ev, given: dict[str, Any]) -> None:
+        """Each invariant that applies to this patient, checked on the whole answer evaluate() would give."""
         applying = [inv for inv in self.book.invariants if inv.could_break(facts)]
-        if not applying:
-            return
-        ev = assemble(self.book, facts, self.fired(facts), derived, contradicted)
         for inv in applying:
             entry = self.result.invariants[inv.id]
             entry["checked"] += 1
@@ -477,7 +469,7 @@ class Explorer:
         self.pair_regions()
         self.pair_equivalence()
         self.core_grid()
-        self.result.fired_sets = len({k[0] for k in self._answers})
+        self.result.fired_sets = len(self._fired_sets)
         self.check_against_engine()
         self.result.seconds = time.perf_counter() - start
         return self.result
