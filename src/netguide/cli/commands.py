@@ -8,17 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from netguide.errors import (  # noqa: F401  (UsageError, OutputError: callers import them here too)
+from netguide.errors import (
     Location,
-    NetguideError,
-    OutputError,
     PatientFactError,
     Problem,
     RulebookError,
-    ScenarioError,
     UsageError,
-    capped,
-    summary_line,
 )
 
 from .output import EXIT_OK, EXIT_PROBLEMS, _print_json, _print_problems, _refuse

@@ -8,17 +8,13 @@ import importlib
 import sys
 import traceback
 
-from netguide.errors import (  # noqa: F401  (UsageError, OutputError: callers import them here too)
-    Location,
+from netguide.errors import (
     NetguideError,
     OutputError,
     PatientFactError,
-    Problem,
     RulebookError,
     ScenarioError,
     UsageError,
-    capped,
-    summary_line,
 )
 
 from .commands import COMMANDS

@@ -7,15 +7,9 @@ import os
 import sys
 from typing import Any
 
-from netguide.errors import (  # noqa: F401  (UsageError, OutputError: callers import them here too)
-    Location,
-    NetguideError,
+from netguide.errors import (
     OutputError,
-    PatientFactError,
     Problem,
-    RulebookError,
-    ScenarioError,
-    UsageError,
     capped,
     summary_line,
 )

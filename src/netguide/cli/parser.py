@@ -6,18 +6,6 @@ import importlib
 
 from netguide.reporting import REPORT_FORMATS
 
-from netguide.errors import (  # noqa: F401  (UsageError, OutputError: callers import them here too)
-    Location,
-    NetguideError,
-    OutputError,
-    PatientFactError,
-    Problem,
-    RulebookError,
-    ScenarioError,
-    UsageError,
-    capped,
-    summary_line,
-)
 
 # Proving tools, each a module of netguide.proving with SHARED_OPTIONS, add_arguments() and run():
 # name -> (module, help).

@@ -13,23 +13,11 @@ from netguide.errors import RulebookError
 from netguide.evaluation import Runtime
 from netguide.rulebook.loader import load_rulebook
 from needs import TESTS
+from tiny_rulebooks import one_rule_book
 
 
 
 BASIC = TESTS / "data" / "rulebooks" / "basic"
-
-
-def _one_rule_book(tmp_path: Path, when: str):
-    (tmp_path / "n.yaml").write_text(
-        "format: 1\narea: Numbers\nrules:\n  - id: n.r\n    title: A threshold\n    status: draft\n"
-        f"    when: {when}\n"
-        "    then: {kind: option, interventions: [CAPTEM], statement: Test statement text.}\n"
-        "    evidence: [{section: test, quote: A quote long enough to pass.}]\n"
-        "  - id: n.fallback\n    title: fallback\n    status: draft\n    when: always\n    fallback: true\n"
-        "    then: {kind: insufficient_evidence, statement: Test fallback statement.}\n"
-        "    evidence: [{section: test, quote: A quote long enough to pass.}]\n")
-    (tmp_path / "rulebook.yaml").write_text('version: "t"\nfiles: [n.yaml]\n')
-    return load_rulebook(tmp_path)
 
 
 def test_every_compiled_pattern_starts_with_the_patient_discriminator():
@@ -131,5 +119,5 @@ def test_alternatives_count_the_engine_expansion():
 def test_a_threshold_finer_than_six_decimals_is_refused_at_compile_time(tmp_path: Path):
     """Patients' numbers are kept to 6 decimals, so `above: 0.0000001` would silently act as `above: 0`."""
     with pytest.raises(RulebookError) as exc:
-        compile_rulebook(_one_rule_book(tmp_path, "{ki67_percent: {above: 0.0000001}}"))
+        compile_rulebook(one_rule_book(tmp_path, "{ki67_percent: {above: 0.0000001}}"))
     assert "number-precision" in str(exc.value) and "n.yaml:7" in str(exc.value)

@@ -22,6 +22,7 @@ from netguide.engine.adapter import SESSION_ID, Engine
 from netguide.evaluation import Runtime, evaluate
 from netguide.rulebook.loader import load_rulebook
 from needs import ROOT, TESTS
+from tiny_rulebooks import one_rule_book
 
 SRC = ROOT / "src" / "netguide"
 BASIC = TESTS / "data" / "rulebooks" / "basic"
@@ -224,23 +225,10 @@ def test_includes_any_of_a_list_fires_on_each_code(tmp_path: Path, failed, fires
     assert ("g.after_failure" in rt.engine.fire({"failed_therapies": failed})) is fires
 
 
-def _one_rule_book(tmp_path: Path, when: str):
-    (tmp_path / "n.yaml").write_text(
-        "format: 1\narea: Numbers\nrules:\n  - id: n.r\n    title: A threshold\n    status: draft\n"
-        f"    when: {when}\n"
-        "    then: {kind: option, interventions: [CAPTEM], statement: Test statement text.}\n"
-        "    evidence: [{section: test, quote: A quote long enough to pass.}]\n"
-        "  - id: n.fallback\n    title: fallback\n    status: draft\n    when: always\n    fallback: true\n"
-        "    then: {kind: insufficient_evidence, statement: Test fallback statement.}\n"
-        "    evidence: [{section: test, quote: A quote long enough to pass.}]\n")
-    (tmp_path / "rulebook.yaml").write_text('version: "t"\nfiles: [n.yaml]\n')
-    return load_rulebook(tmp_path)
-
-
 def test_a_tiny_threshold_compiles_without_an_exponent_and_fires(tmp_path: Path):
     """`above: 0.00001` is written 0.00001 in the ruleset (json.dumps would write 1e-05, which create_ruleset
     refuses), and it decides like the threshold it is."""
-    rt = Runtime.build(_one_rule_book(tmp_path, "{ki67_percent: {above: 0.00001}}"))
+    rt = Runtime.build(one_rule_book(tmp_path, "{ki67_percent: {above: 0.00001}}"))
     assert "e-" not in "".join(rs.json() for rs in rt.compiled.rulesets)
     assert rt.engine.fire({"ki67_percent": 0.00002}) == {"n.r", "n.fallback"}
     assert rt.engine.fire({"ki67_percent": 0.00001}) == {"n.fallback"}
@@ -258,7 +246,7 @@ def test_a_tiny_threshold_compiles_without_an_exponent_and_fires(tmp_path: Path)
 ])
 def test_empty_compiles_to_the_list_count(tmp_path: Path, when, facts, fires):
     """`empty` is decided by the list's count field: [] is empty, an absent list is unknown (fires neither way)."""
-    rt = Runtime.build(_one_rule_book(tmp_path, when))
+    rt = Runtime.build(one_rule_book(tmp_path, when))
     assert ("n.r" in rt.engine.fire(facts)) is fires
 
 
