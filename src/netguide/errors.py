@@ -172,3 +172,58 @@ def summary_line(problems: list[Problem], what: str) -> str:
     n = sum(p.value if p.code == "more-problems" and isinstance(p.value, int) else 1 for p in problems)
     where = f" in {len(files)} {what} file{'s' if len(files) != 1 else ''}" if files else ""
     return f"{n} error{'s' if n != 1 else ''}{where}"
+
+
+# Every problem code netguide reports, with what it means: one table (tests/unit/test_errors.py checks that each code
+# the source writes is here). A Problem's message says the specifics; the code is what a caller can branch on.
+PROBLEM_CODES: dict[str, str] = {
+    # data files (rule files, side files, scenarios, patients), before their data exists
+    "no-such-file": "the file named does not exist",
+    "not-a-file": "the path is a folder, a FIFO or a broken link, not a file",
+    "unreadable-file": "the file could not be read, or is not UTF-8",
+    "file-too-large": "the file is larger than any file a person writes (1 MiB)",
+    "yaml-syntax": "the YAML does not parse, or nests or expands beyond anything a person writes",
+    "json-syntax": "the JSON does not parse",
+    "json-too-deep": "the JSON nests beyond anything a person writes",
+    "duplicate-key": "a mapping gives the same key twice",
+    "ambiguous-number": "a number YAML 1.1 would read otherwise than it is typed (012, 1:05, 0x0e ...)",
+    "number-too-large": "a number beyond any fact's range",
+    "non-finite-number": "NaN or infinity where a number is expected",
+    "too-many-items": "a list longer than any a record has",
+    # the shape of a file
+    "invalid-file": "the file is not the mapping its kind of file is",
+    "unknown-key": "a key that is not one of this place's keys (with the likely one)",
+    "missing-key": "a required key is absent",
+    "invalid-value": "a value of the wrong type or out of range",
+    "duplicate-value": "a list gives the same value twice",
+    # rule files and the rulebook
+    "no-rules": "no rule files in the folder",
+    "no-manifest": "rulebook.yaml is missing",
+    "no-version": "rulebook.yaml gives no version",
+    "unlisted-file": "a rule file on disk is not listed in rulebook.yaml",
+    "missing-file": "rulebook.yaml lists a file that does not exist",
+    "id-prefix": "a rule id does not start with its file's stem",
+    "duplicate-id": "a rule id is used twice",
+    "duplicate-name": "a scenario name is used twice",
+    "unknown-rule": "a rule id that no rule has (overrides, forbid_rule ...)",
+    "unknown-fact": "a name that is not a patient fact (with the likely one)",
+    "unknown-value": "a value that is not one of the fact's values",
+    "unknown-intervention": "a code that is not an intervention of vocabulary.yaml",
+    "unknown-kind": "a kind that is not one of vocabulary.yaml",
+    "unknown-trial": "a registry number that is not one of vocabulary.yaml's trials",
+    "invalid-condition": "a condition that is not a non-empty mapping of facts, all, any or not",
+    "invalid-operator": "an operator the fact's type does not take",
+    "caution-without-regimen": "a caution names no intervention to travel with",
+    "trial-without-number": "a clinical_trial rule gives no registry number and does not say the review gives none",
+    "no-fallback": "no fallback rule answers when nothing else does",
+    "quote-not-verbatim": "a quote is not in the review's text",
+    "review-text-not-found": "the review's text was not found, so no quote was verified",
+    # the engine's limits, checked when a rulebook is compiled
+    "too-many-alternatives": "a rule expands into more alternatives than the engine takes",
+    "too-many-fields": "a patient fact has more engine fields than the engine takes",
+    "field-hash-collision": "two engine field names hash alike in the engine",
+    "number-precision": "a threshold finer than the six decimals numbers are kept to",
+    # patients
+    "invalid-patient": "the patient is not a mapping of facts",
+    "more-problems": "further problems, counted but not listed",
+}
