@@ -28,5 +28,6 @@ from .tree import (  # noqa: F401
     negation_normal_form,
     not_true,
     tests_of,
+    with_exception,
     top_level_tests,
 )

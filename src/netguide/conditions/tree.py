@@ -107,6 +107,11 @@ def not_true(cond: Condition) -> Condition:
     return AnyOf(items) if isinstance(cond, All) else All(items)
 
 
+def with_exception(when: Condition, unless: Condition | None) -> Condition:
+    """What the engine tests for a rule: `when`, and its exception (`unless`) not known to hold."""
+    return when if unless is None else All((when, not_true(unless)))
+
+
 def tests_of(cond: Condition) -> list[Test]:
     """Every atomic test in the condition, in reading order."""
     if isinstance(cond, Test):

@@ -274,7 +274,7 @@ def _rules_of_file(path: Path, shown: str, start: int, data: Any, locator: Locat
             problems.append(Problem("id-prefix", f"rule id '{rid}' must start with the file stem '{stem}.'",
                                     locator.find(("rules", i, "id")), field="id", value=rid, allowed=f"{stem}.<slug>"))
         if parsed is not None and cond is not None and (exception is not None or raw.get("unless") is None):
-            engine_cond = cond if exception is None else conditions.All((cond, conditions.not_true(exception)))
+            engine_cond = conditions.with_exception(cond, exception)
             loaded.append(LoadedRule(parsed.rules[i], engine_cond, shown, locator, start + len(loaded), i,
                                      when_condition=cond, exception=exception))
     return loaded, problems

@@ -15,7 +15,7 @@ def _engine_condition(raw_rule: dict) -> conditions.Condition | None:
     if when is None or raw_rule.get("unless") is None:
         return when
     unless, _ = conditions.parse_condition(raw_rule["unless"], ("unless",))
-    return None if unless is None else conditions.All((when, conditions.not_true(unless)))
+    return None if unless is None else conditions.with_exception(when, unless)
 
 
 def distinguishing_patient(m: Mutant, datas: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
