@@ -218,6 +218,8 @@ PROBLEM_CODES: dict[str, str] = {
     "no-fallback": "no fallback rule answers when nothing else does",
     "quote-not-verbatim": "a quote is not in the review's text",
     "review-text-not-found": "the review's text was not found, so no quote was verified",
+    "changed-since-signoff": "a reviewed or signed rule's meaning (condition, conclusion or evidence) changed since",
+    "signoff-not-recorded": "a rule is reviewed or signed, but who, when and what was reviewed is not recorded",
     # the engine's limits, checked when a rulebook is compiled
     "too-many-alternatives": "a rule expands into more alternatives than the engine takes",
     "too-many-fields": "a patient fact has more engine fields than the engine takes",

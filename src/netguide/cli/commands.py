@@ -29,6 +29,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         review_text_not_found,
     )
 
+    from netguide.rulebook.signoff import signoff_problems
+
     book, problems = check_rulebook(args.rules)
     notes: list[str] = []
     quotes: dict[str, Any] = {"verified": False, "source": None}
@@ -39,6 +41,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             compile_rulebook(book)
         except RulebookError as exc:
             problems += exc.problems
+        problems += signoff_problems(book)  # a signed rule whose meaning changed since must be reviewed again
         if args.no_quotes:
             notes.append("quotes: not verified (--no-quotes)")
         else:
@@ -190,7 +193,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
         _print_json({"id": rule.id, "location": str(r.location()), "condition": conditions.describe(r.condition),
                      **rule.model_dump(exclude={"id", "when"})})
         return EXIT_OK
-    print(f"{rule.id}  ({r.location()}, {rule.status})\n  {rule.title}")
+    from netguide.rulebook.signoff import signoff_state
+
+    print(f"{rule.id}  ({r.location()}, {signoff_state(r).label})\n  {rule.title}")
     print(f"  when: {conditions.describe(r.condition)}")
     codes = ", ".join(rule.then.interventions + rule.then.trials)
     print(f"  then: {rule.then.kind}" + (f" {codes}" if codes else "") + f"\n        {rule.then.statement}")
@@ -201,6 +206,20 @@ def cmd_explain(args: argparse.Namespace) -> int:
         print(f"  evidence ({c.section}) {c.references or ''}: \u201c{c.quote}\u201d")
         if c.figures:
             print(f"    figures: {c.figures}")
+    return EXIT_OK
+
+
+def cmd_signoff(args: argparse.Namespace) -> int:
+    from netguide.rulebook.loader import load_rulebook
+    from netguide.rulebook.signoff import record_signoff, signoff_state
+
+    book = load_rulebook(args.rules)  # an invalid rulebook is refused: nobody signs a rule that does not load
+    path = record_signoff(book, args.rule_id, args.by, args.state, args.date)
+    state = signoff_state(load_rulebook(path.parent).by_id[args.rule_id])  # as written, read back
+    if args.format == "json":
+        _print_json({"written": str(path), **state.to_dict()})
+    else:
+        print(f"{args.rule_id}: {state.label}\n  {state.current_fingerprint}\n  written to {path}")
     return EXIT_OK
 
 
@@ -216,5 +235,5 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check, "evaluate": cmd_evaluate, "scenarios": cmd_scenarios, "explain": cmd_explain,
-    "schema": cmd_schema,
+    "schema": cmd_schema, "signoff": cmd_signoff,
 }

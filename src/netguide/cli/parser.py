@@ -61,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
         tool = importlib.import_module(f"netguide.proving.{module}")
         tool.add_arguments(command(name, help_text, *tool.SHARED_OPTIONS))
 
+    p = command("signoff", "record that a clinician reviewed or signed a rule, with the fingerprint of its meaning",
+                "rules", "format")
+    p.add_argument("rule_id")
+    p.add_argument("--by", required=True, help="the clinician's name")
+    p.add_argument("--state", choices=("signed", "reviewed"), default="signed", help="signed (default) or reviewed")
+    p.add_argument("--date", help="the day of the review, YYYY-MM-DD (default: today, UTC)")
+
     p = command("schema", "print a JSON Schema (for editors) of rule files, patients or scenario files")
     p.add_argument("what", choices=("rules", "patient", "scenarios"))
     return parser

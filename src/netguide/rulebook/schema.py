@@ -40,6 +40,20 @@ class CitationSpec(_Strict):
         return refs
 
 
+# A sign-off's fingerprint: one hash per part of the rule's clinical meaning, so `netguide check` can say which part
+# changed (rulebook.signoff computes it).
+FINGERPRINT_PATTERN = r"^condition [0-9a-f]{12}, conclusion [0-9a-f]{12}, evidence [0-9a-f]{12}$"
+
+
+class ReviewRecord(_Strict):
+    """Who reviewed or signed the rule, when, and the fingerprint of what they read (written by `netguide signoff`)."""
+
+    by: str = Field(min_length=2, max_length=120, pattern=r"^[^\n\r]+$", description="The clinician's name")
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="The day of the review, YYYY-MM-DD, in quotes")
+    fingerprint: str = Field(pattern=FINGERPRINT_PATTERN, description="The rule's clinical meaning when it was "
+                             "reviewed: condition, conclusion and evidence hashes (not comments or layout)")
+
+
 class Conclusion(_Strict):
     """What the rule concludes for a patient it applies to."""
 
@@ -55,6 +69,8 @@ class Rule(_Strict):
     id: str = Field(pattern=RULE_ID_PATTERN, description="<file stem>.<slug>, stable forever")
     title: str = Field(min_length=5)
     status: Literal[STATUSES] = Field(description="draft, reviewed (by a clinician) or signed")  # type: ignore[valid-type]
+    review: ReviewRecord | None = Field(default=None, description="Who reviewed or signed it, when, and the "
+                                        "fingerprint of its meaning then (`netguide signoff` writes it)")
     when: Any = Field(description="The patient facts under which the rule applies (see rules/README.md)")
     unless: Any = Field(default=None, description="An exception: the facts under which the rule does not apply. While "
                         "they are unknown the rule's advice is shown, marked provisional (see rules/README.md)")
