@@ -16,6 +16,7 @@ TOOL_COMMANDS = {
     "differential": ("differential", "the durable_rules path against the reference evaluator on random patients"),
     "fuzz": ("fuzzing", "random valid, invalid and hostile inputs through evaluate(): no crash, no leak"),
     "records": ("records", "realistic partially documented records: who gets a treatment proposal, and why not"),
+    "diff": ("impact", "the impact of an edit: rules changed in clinical words, scenarios and patients whose answer changes"),
 }
 DESCRIPTION = "netguide: executable, cited decision support for chemotherapy in well-differentiated NET (Zappi et al. 2023)"
 
