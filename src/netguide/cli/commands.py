@@ -233,7 +233,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+def cmd_book(args: argparse.Namespace):
+    from netguide.book.command import run
+
+    return run(args)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], Any]] = {
     "check": cmd_check, "evaluate": cmd_evaluate, "scenarios": cmd_scenarios, "explain": cmd_explain,
-    "schema": cmd_schema, "signoff": cmd_signoff,
+    "schema": cmd_schema, "signoff": cmd_signoff, "book": cmd_book,
 }

@@ -74,7 +74,7 @@ def _run(argv: list[str] | None) -> int:
             code = _report(importlib.import_module(f"netguide.proving.{TOOL_COMMANDS[args.command][0]}").run(args),
                            args)
         else:
-            code = COMMANDS[args.command](args)
+            code = _report(COMMANDS[args.command](args), args)
         sys.stdout.flush()  # a closed pipe shows here at the latest, while the exit code can still say so
         return code
     except OutputError as exc:

@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         tool = importlib.import_module(f"netguide.proving.{module}")
         tool.add_arguments(command(name, help_text, *tool.SHARED_OPTIONS))
 
+    from netguide.book import command as book_command
+
+    book_command.add_arguments(command("book", "write the review book: a static site of every rule with its evidence "
+                                       "in context, scenarios, sign-off and coverage", "rules", "format", "scenarios",
+                                       "seed"))
+
     p = command("signoff", "record that a clinician reviewed or signed a rule, with the fingerprint of its meaning",
                 "rules", "format")
     p.add_argument("rule_id")
