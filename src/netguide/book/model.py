@@ -116,15 +116,17 @@ def _rule_row(r, review, tested_by, changed_in_diff) -> dict[str, Any]:
         if r.exception is not None else [],
         "notes": " ".join(rule.notes.split()) if rule.notes else None,
         "encodes": list(rule.encodes),
-        "signoff": {"status": state.status, "label": state.label, "changed": state.changed,
+        "signoff": {"status": state.status, "label": state.label, "by": state.by, "date": state.date, "changed": state.changed,
                     "incomplete": state.incomplete, "fingerprint": state.current_fingerprint,
                     "changed_parts": list(state.changed_parts)},
         "changed_in_diff": changed_in_diff.get(rule.id),
     }
 
 
-def markdown_sections(text: str, titles: tuple[str, ...]) -> str:
-    """The sections of a Markdown text whose heading contains one of `titles`, each with its subsections."""
+def markdown_sections(text: str, titles: tuple[str, ...], drop_heading: bool = False) -> str:
+    """The sections of a Markdown text whose heading contains one of `titles`, each with its subsections, each
+    section's headings shifted so it opens at level 2 (the page has its own h1); `drop_heading` leaves out the
+    sections' own headings (the page's h1 says it)."""
     lines = text.splitlines()
     out: list[str] = []
     i = 0
@@ -138,11 +140,24 @@ def markdown_sections(text: str, titles: tuple[str, ...]) -> str:
                 if n and len(n[1]) <= level:
                     break
                 j += 1
-            out += lines[i:j] + [""]
+            shift = 2 - level - (1 if drop_heading else 0)  # the first level kept opens at h2
+            out += _shift_headings(lines[i + 1:j] if drop_heading else lines[i:j], shift) + [""]
             i = j
         else:
             i += 1
     return "\n".join(out)
+
+
+def _shift_headings(lines: list[str], shift: int) -> list[str]:
+    fenced = False
+    out = []
+    for line in lines:
+        fenced ^= line.startswith("```")
+        if not fenced and re.match(r"^#+ ", line):
+            level = len(line) - len(line.lstrip("#"))
+            line = "#" * max(2, level + shift) + line[level:]
+        out.append(line)
+    return out
 
 
 def gather(book, scenarios, inventory: dict[str, Any] | None, review: ReviewText | None,
@@ -174,7 +189,7 @@ def gather(book, scenarios, inventory: dict[str, Any] | None, review: ReviewText
         "provisional": [{"id": row["id"], "page": row["page"], "provided": row["provided"], "unless": row["unless_text"]}
                         for row in rows if row["unless_text"]],
     }
-    decisions = markdown_sections(readme_text, (DECISIONS_SECTION,)) if readme_text else None
+    decisions = markdown_sections(readme_text, (DECISIONS_SECTION,), drop_heading=True) if readme_text else None
     inventory_items = {it["id"]: it for it in (inventory or {}).get("items", [])}
     declined = []
     for d in (book.declined.declined if book.declined else []):

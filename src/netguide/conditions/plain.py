@@ -106,7 +106,11 @@ def _plain(cond: Condition) -> Plain:
         if isinstance(part, tuple) and part[0] == "group":
             fact, op = part[1]  # type: ignore[misc]
             codes = grouped[(fact, op)]
-            out.append(phrases()[fact][op].format(values=_join(codes, "nor" if op == "lacks" else "or")))
+            if op == "lacks" and len(codes) > 1:
+                several = f"neither {codes[0]} nor {codes[1]}" if len(codes) == 2 else f"none of {_join(codes, 'or')}"
+                out.append(phrases()[fact]["lacks_several"].format(values=several))
+            else:
+                out.append(phrases()[fact][op].format(values=_join(codes, "or")))
         else:
             out.append(part)
     return out[0] if len(out) == 1 else (kind, tuple(out))
