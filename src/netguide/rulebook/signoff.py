@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from netguide.conditions import All, AnyOf, Condition, Not, Test
+from netguide.conditions import All, Condition, Not, Test
 from netguide.errors import Location, Problem, UsageError
 
 PARTS = ("condition", "conclusion", "evidence")
