@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from netguide.rulebook.quotes import _WRAP, normalise
+from netguide.rulebook.quotes import _WRAP, match_end, normalise
 
 _HEADING = re.compile(r"^(Abstract|Keywords|\d+(\.\d+)*\.? [A-Z][^.]{2,120})$")
 
@@ -65,7 +65,7 @@ class ReviewText:
         for heading, norm in self.paragraphs:
             start = norm.find(q[0])
             while start != -1:
-                end = _match_end(norm, start, q)
+                end = match_end(norm, start, q)
                 if end is not None:
                     return QuoteContext(heading, self._unwrap(norm[:start]), quote.strip(), self._unwrap(norm[end:]))
                 start = norm.find(q[0], start + 1)
@@ -80,21 +80,3 @@ class ReviewText:
             return f"{left}-{right}" if f"{left}-{right}" in self._words and f"{left}{right}" not in self._words \
                 else f"{left}{right}"
         return re.sub(r"([\w-]*)\x01([\w-]*)", one, text).replace(_WRAP, "")
-
-
-def _match_end(s: str, i: int, q: str) -> int | None:
-    """Where the quote ends if it starts at s[i], a wrap marker standing for "-" or nothing; None if it does not."""
-    j = 0
-    while j < len(q):
-        if i >= len(s):
-            return None
-        if s[i] == _WRAP:
-            if q[j] == "-":
-                j += 1
-            i += 1
-            continue
-        if s[i] != q[j]:
-            return None
-        i += 1
-        j += 1
-    return i

@@ -106,20 +106,26 @@ class SourceText:
         return any(self._match_at(i, q) for i in _find_all(self._norm, q[0]))
 
     def _match_at(self, i: int, q: str) -> bool:
-        s, j = self._norm, 0
-        while j < len(q):
-            if i >= len(s):
-                return False
-            if s[i] == _WRAP:
-                if q[j] == "-":
-                    j += 1
-                i += 1
-                continue
-            if s[i] != q[j]:
-                return False
+        return match_end(self._norm, i, q) is not None
+
+
+def match_end(s: str, i: int, q: str) -> int | None:
+    """Where quote `q` ends in the normalised text `s` if it starts at s[i] (a wrap marker standing for "-" or
+    nothing), else None. The review book places each quote in its paragraph with it."""
+    j = 0
+    while j < len(q):
+        if i >= len(s):
+            return None
+        if s[i] == _WRAP:
+            if q[j] == "-":
+                j += 1
             i += 1
-            j += 1
-        return True
+            continue
+        if s[i] != q[j]:
+            return None
+        i += 1
+        j += 1
+    return i
 
 
 def _find_all(s: str, ch: str):
