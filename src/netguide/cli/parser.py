@@ -46,8 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "../shared/source/zappi-2023-jcm-12-717.txt beside the repository, else from the working folder)")
     p.add_argument("--no-quotes", action="store_true", help="do not verify quotes (check says so in its summary)")
 
-    p = command("evaluate", "evaluate one patient's facts (YAML or JSON file, - for stdin)", "rules", "format")
+    p = command("evaluate", "evaluate one patient's facts (YAML or JSON file, - for stdin), or a FHIR R4 Bundle "
+                "(JSON) or NDJSON record", "rules", "format")
     p.add_argument("patient")
+    p.add_argument("--setting", choices=("adjuvant", "neoadjuvant", "advanced"),
+                   help="for a FHIR record: the treatment setting asked about (never read from a code)")
     p.add_argument("--trace", action="store_true", help="show which rule fired on which facts")
     p.add_argument("--no-quotes", action="store_true", help="leave the review's quotes out of the text")
 
