@@ -257,7 +257,19 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from netguide.service.server import run_serve
+
+    return run_serve(args)
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from netguide.service.server import run_feedback
+
+    return run_feedback(args)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check, "evaluate": cmd_evaluate, "scenarios": cmd_scenarios, "explain": cmd_explain,
-    "schema": cmd_schema,
+    "schema": cmd_schema, "serve": cmd_serve, "feedback": cmd_feedback,
 }

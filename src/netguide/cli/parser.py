@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
         tool = importlib.import_module(f"netguide.proving.{module}")
         tool.add_arguments(command(name, help_text, *tool.SHARED_OPTIONS))
 
+    # the interfaces: the CDS Hooks service and its feedback (netguide.service.server; imports nothing heavy here)
+    from netguide.service.server import add_arguments as service_arguments
+
+    service_arguments(sub, shared)
+
     p = command("schema", "print a JSON Schema (for editors) of rule files, patients or scenario files")
     p.add_argument("what", choices=("rules", "patient", "scenarios"))
     return parser
