@@ -63,12 +63,15 @@ _EXPECTED = {"string_type": "a string", "int_type": "a whole number", "float_typ
              "missing": "present", "bool_type": "true or false"}
 
 
+_BRANCHES = frozenset({"int", "float", "str", "bool", "none"})
+
+
 def _loc_text(loc: tuple) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif "[" in str(part) or "," in str(part):  # a union branch name, not an element
+        elif str(part) in _BRANCHES or "[" in str(part):  # a union branch's name (int, float ...), not an element
             continue
         else:
             out += ("." if out else "") + str(part)
@@ -78,11 +81,16 @@ def _loc_text(loc: tuple) -> str:
 def _validation_problems(exc: ValidationError, where: str, label: str, path: str) -> list[Problem]:
     seen: set[str] = set()
     out = []
-    for err in exc.errors():
+    errors = exc.errors()
+    # a number element is a union of whole and decimal numbers: say "a number", once
+    numbers = {_loc_text(e["loc"]) for e in errors if e["type"] == "float_type"}
+    for err in errors:
         element = _loc_text(err["loc"])
         if element in seen:  # one problem per element, not one per branch of a union
             continue
         seen.add(element)
+        if element in numbers:
+            err = {**err, "type": "float_type"}
         if err["type"] == "missing":
             message, allowed = "is required but missing", None
         else:
