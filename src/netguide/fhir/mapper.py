@@ -16,9 +16,9 @@ from netguide.fhir.medications import map_medications
 from netguide.fhir.models import CodeableConcept, Condition, Observation
 from netguide.fhir.parse import Entry, Record
 from netguide.fhir.results import FhirFacts, Provenance, Unmapped
-from netguide.fhir.table import FALLBACK_SOURCES, MORPHOLOGY_EXTENSION, VALUE, MappingTable, Row, load_mapping
+from netguide.fhir.table import FALLBACK_SOURCES, MORPHOLOGY_EXTENSION, MappingTable, Row, load_mapping
 from netguide.results import Finding
-from netguide.vocabulary import FACTS, NUMBER, keep_decimals
+from netguide.vocabulary import FACTS, keep_decimals
 
 UCUM = "http://unitsofmeasure.org"
 # Condition verification statuses that say the diagnosis is not (or no longer) held
@@ -267,5 +267,3 @@ def _fact_of(table: MappingTable, source: str) -> str | None:
     facts.discard("lung_histology")
     return facts.pop() if len(facts) == 1 else None
 
-
-__all__ = ["map_resources", "VALUE", "NUMBER"]

@@ -123,6 +123,11 @@ def _resource(raw: Any, where: str, path: str) -> tuple[Resource | None, str | N
         return None, None, _validation_problems(exc, where, label, path)
 
 
+def read_resources(raws: list[tuple[str, Any]], path: str = "") -> Record:
+    """The resources of (where, resource) pairs gathered elsewhere (a CDS Hooks request's prefetch, a FHIR search)."""
+    return _finish(raws, path)
+
+
 def _finish(raws: list[tuple[str, Any]], path: str) -> Record:
     problems: list[Problem] = []
     entries: list[Entry] = []

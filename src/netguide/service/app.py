@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from netguide.errors import PatientFactError
 from netguide.fhir.evaluate import evaluate_fhir
-from netguide.fhir.parse import FhirInputError, _finish
+from netguide.fhir.parse import FhirInputError, read_resources
 from netguide.fhir.table import load_mapping
 from netguide.service.auth import AuthError
 from netguide.service.cards import order_select_cards, patient_view_cards
@@ -146,7 +146,7 @@ def _client_factory():
 
 
 def _evaluate(raws, setting, runtime):
-    record = _finish(raws, "")
+    record = read_resources(raws)
     try:
         return evaluate_fhir(record, setting, runtime, setting_from="the hook request's extension")
     except PatientFactError as exc:  # a setting is checked above; any other invalid fact is a mapping bug
