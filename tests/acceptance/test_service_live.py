@@ -3,6 +3,7 @@ hooks, every error, the EHR's FHIR server, bearer JWTs accepted and refused, COR
 restart. What each card must say is written from the review and vocabulary.yaml by hand."""
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 import subprocess
@@ -132,12 +133,21 @@ def test_order_select_says_what_the_review_says_of_each_drafted_regimen(server):
     (b"[1, 2]", 400, "a JSON object"),
     (json.dumps({"hook": "order-select", "hookInstance": "x", "context": {}}), 400, "answers the patient-view hook"),
     (json.dumps({"hook": "patient-view", "context": {}}), 400, "hookInstance"),
+    (b'{"hook": "patient-view", "hook": "order-select"}', 400, "duplicate key 'hook'"),
     (json.dumps({"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}}), 412,
      "needed data neither prefetched nor fetchable: conditions, observations"),
 ])
 def test_bad_requests_are_answered_as_the_reference_services_do(server, body, status, words):
     r = post(server, PV, body)
     assert r.status_code == status and words in r.json()["error"]
+
+
+def test_a_draft_both_prefetched_and_drafted_is_one_order(server):
+    body = example("cds_hooks_order_select.json")
+    drafts = body["context"]["draftOrders"]
+    body["prefetch"]["medicationRequests"]["entry"] += copy.deepcopy(drafts["entry"])
+    cards = post(server, OS, body).json()["cards"]
+    assert sorted(c["summary"].split(" drafted")[0] for c in cards) == ["CAPTEM", "SSA"]
 
 
 def test_an_unknown_service_is_404(server):
@@ -335,9 +345,18 @@ def test_refused_tokens_are_401(jwt_setup):
     assert httpx.get(s.url + "/cds-services", timeout=30).status_code == 200
 
 
-def test_feedback_needs_a_token_too(jwt_setup):
+def test_feedback_needs_a_token_naming_the_service_or_its_feedback_endpoint(jwt_setup):
     s, rsa_key, _ = jwt_setup
     r = post(s, PV + "/feedback", {"feedback": [{"card": str(uuid.uuid4()), "outcome": "accepted"}]})
+    assert r.status_code == 401
+    card = post(s, PV, example("cds_hooks_patient_view.json"),
+                headers={"Authorization": "Bearer " + token(rsa_key, aud=s.url + PV)}).json()["cards"][0]
+    for aud in (s.url + PV + "/feedback", s.url + PV):
+        r = post(s, PV + "/feedback", {"feedback": [{"card": card["uuid"], "outcome": "accepted"}]},
+                 headers={"Authorization": "Bearer " + token(rsa_key, aud=aud)})
+        assert r.status_code == 200, r.text
+    r = post(s, PV + "/feedback", {"feedback": [{"card": card["uuid"], "outcome": "accepted"}]},
+             headers={"Authorization": "Bearer " + token(rsa_key, aud=s.url + OS)})
     assert r.status_code == 401
 
 

@@ -172,7 +172,7 @@ def _read_ndjson(path: str) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise YamlLoadError(Problem("not-utf8", "not UTF-8 text", Location(path))) from None
+        raise YamlLoadError(Problem("unreadable-file", "not UTF-8 text", Location(path))) from None
     return read_ndjson(text, path)
 
 

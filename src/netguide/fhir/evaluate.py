@@ -41,16 +41,13 @@ def _thresholds(_hash: str, conds: tuple) -> tuple[float, ...]:
 
 
 def evaluate_fhir(data: Any, setting: str | None = None, rulebook: RulebookLike = None,
-                  table: MappingTable | None = None, setting_from: str = "the caller",
-                  extra_facts: dict[str, Any] | None = None) -> FhirEvaluation:
+                  table: MappingTable | None = None, setting_from: str = "the caller") -> FhirEvaluation:
     """Evaluate a FHIR record (parsed JSON, or a Record from read_fhir/read_ndjson). Raises FhirInputError for a record
     that cannot be read, PatientFactError for an invalid setting."""
     record = data if isinstance(data, Record) else read_fhir(data)
     rt = runtime_for(rulebook)
     mapping = map_resources(record, table, ki67_thresholds(rt.rulebook))
     facts = dict(mapping.facts)
-    for k, v in (extra_facts or {}).items():
-        facts[k] = v
     if setting is not None:
         facts["treatment_setting"] = setting
     ev = evaluate(facts, rt)

@@ -24,6 +24,10 @@ UCUM = "http://unitsofmeasure.org"
 # Condition verification statuses that say the diagnosis is not (or no longer) held
 NOT_HELD = ("refuted", "entered-in-error")
 OBS_NOT_HELD = ("cancelled", "entered-in-error")
+# A diagnosis no longer active (a resected liver metastasis, say) keeps its morphology and site, but says nothing of
+# whether the disease is advanced now.
+NOT_ACTIVE = ("inactive", "resolved", "remission")
+NOW_FACTS = ("stage",)
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,9 @@ class _Mapper:
                 self.coded(e, "condition.morphology", ext.valueCodeableConcept,
                            f"extension[{i}](histology-morphology-behavior).valueCodeableConcept")
         if r.code is not None:
-            self.coded(e, "condition.code", r.code, "code")
+            clinical = _first_code(r.clinicalStatus)
+            self.coded(e, "condition.code", r.code, "code",
+                       not_now=f"clinicalStatus {clinical}" if clinical in NOT_ACTIVE else "")
         for i, site in enumerate(r.bodySite):
             self.coded(e, "condition.bodySite", site, f"bodySite[{i}]")
 
@@ -122,7 +128,8 @@ class _Mapper:
                                           e.label, e.where, "value[x]", fact))
 
     # --- codes ---------------------------------------------------------------------------------------------------
-    def coded(self, e: Entry, source: str, cc: CodeableConcept, element: str, when: str = "") -> None:
+    def coded(self, e: Entry, source: str, cc: CodeableConcept, element: str, when: str = "",
+              not_now: str = "") -> None:
         matched: list[tuple[int, Row, str]] = []
         for c in cc.coding:
             for spec, row in self.table.rows_for(source, c.system, c.code):
@@ -154,6 +161,10 @@ class _Mapper:
                     self.withheld[f] = (row, e)
         for fact, (spec, row, code) in best.items():
             value = row.gives[fact]
+            if not_now and fact in NOW_FACTS:
+                self.unmapped.append(Unmapped(code, f"{not_now}: whether the disease is {value} now needs a clinician",
+                                              e.label, e.where, element, fact))
+                continue
             prov = Provenance(fact, value, (e.label,), (e.where,), element, code, row.id, row.note)
             cand = Candidate(fact, value, prov, source in FALLBACK_SOURCES, when)
             if row.only_if:

@@ -73,6 +73,7 @@ class Condition(Resource):
     bodySite: list[CodeableConcept] = Field(default_factory=list)
     subject: Optional[Reference] = None
     verificationStatus: Optional[CodeableConcept] = None
+    clinicalStatus: Optional[CodeableConcept] = None
     recordedDate: Optional[StrictStr] = None
 
 

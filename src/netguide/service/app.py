@@ -46,21 +46,22 @@ def create_app(config: ServiceConfig) -> FastAPI:
                        "OPTIONS"], allow_headers=["Authorization", "Content-Type"], max_age=600)
     app.state.store = store
 
-    def authorize(request: Request, path: str) -> None:
+    def authorize(request: Request, *paths: str) -> None:
+        """The bearer token must name one of these endpoints as its audience."""
         if config.local:
             return
         assert config.checker is not None
         base = (config.public_url or str(request.base_url)).rstrip("/")
-        config.checker.check(request.headers.get("authorization"), base + path)
+        config.checker.check(request.headers.get("authorization"), [base + p for p in paths])
 
     async def body_of(request: Request) -> dict[str, Any]:
         raw = await request.body()
         if len(raw) > MAX_BODY:
             raise RequestError(413, f"the request is larger than {MAX_BODY // 2**20} MiB")
         try:
-            body = json.loads(raw, parse_constant=_refuse_constant)
+            body = json.loads(raw, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicates)
         except (ValueError, RecursionError) as exc:
-            raise RequestError(400, f"malformed JSON: {str(exc).split(':')[0]}") from None
+            raise RequestError(400, f"malformed JSON: {str(exc).split(': line')[0]}") from None
         if not isinstance(body, dict):
             raise RequestError(400, "a CDS Hooks request is a JSON object")
         return body
@@ -105,7 +106,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
         if service_id not in SERVICES:
             return _error(404, f"no CDS service {service_id!r}")
         try:
-            authorize(request, f"/cds-services/{service_id}/feedback")
+            # CDS clients name either the feedback endpoint or its service as the audience
+            authorize(request, f"/cds-services/{service_id}/feedback", f"/cds-services/{service_id}")
             body = await body_of(request)
             items = body.get("feedback")
             if not isinstance(items, list) or not items:
@@ -146,11 +148,29 @@ def _client_factory():
 
 
 def _evaluate(raws, setting, runtime):
-    record = read_resources(raws)
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for where, r in raws:  # a draft both prefetched and in draftOrders is one order
+        key = (r.get("resourceType"), r.get("id")) if isinstance(r, dict) and isinstance(r.get("id"), str) else None
+        if key is not None and key in seen:
+            continue
+        if key is not None:
+            seen.add(key)
+        unique.append((where, r))
+    record = read_resources(unique)
     try:
         return evaluate_fhir(record, setting, runtime, setting_from="the hook request's extension")
     except PatientFactError as exc:  # a setting is checked above; any other invalid fact is a mapping bug
         raise RequestError(500, "internal error: the mapped facts are invalid", [p.to_dict() for p in exc.problems])
+
+
+def _no_duplicates(pairs):
+    out = {}
+    for k, v in pairs:
+        if k in out:  # which of two values the EHR meant is not ours to pick
+            raise ValueError(f"duplicate key {k[:40]!r}")
+        out[k] = v
+    return out
 
 
 def _refuse_constant(name: str):

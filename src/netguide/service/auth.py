@@ -61,7 +61,7 @@ class JwtChecker:
     _seen: dict[tuple[str, str], float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def check(self, authorization: str | None, audience: str) -> dict[str, Any]:
+    def check(self, authorization: str | None, audience: str | list[str]) -> dict[str, Any]:
         """The token's claims; AuthError when it is missing or refused."""
         import jwt
 
@@ -91,7 +91,8 @@ class JwtChecker:
                                     leeway=LEEWAY, options={"require": ["iss", "aud", "exp", "jti"]})
                 break
             except jwt.InvalidAudienceError:
-                raise AuthError(f"the token's audience (aud) is not this endpoint ({audience})") from None
+                shown = audience if isinstance(audience, str) else " or ".join(audience)
+                raise AuthError(f"the token's audience (aud) is not this endpoint ({shown})") from None
             except jwt.ExpiredSignatureError:
                 raise AuthError("the token has expired (exp)") from None
             except jwt.MissingRequiredClaimError as exc:

@@ -20,11 +20,18 @@ from netguide.service.hooks import DOI, REVIEW
 MAX_SUMMARY = 139  # CDS Hooks: summary under 140 characters
 TOPIC_SYSTEM = "urn:netguide:rule"
 OVERRIDE_SYSTEM = "urn:netguide:override-reason"
+
+
+def _reason(code: str, display: str) -> dict[str, str]:
+    return {"system": OVERRIDE_SYSTEM, "code": code, "display": display}
+
+
+# Why a clinician may override a card (CDS Hooks overrideReasons); the feedback summary counts them per rule.
 OVERRIDE_REASONS = [
-    {"system": OVERRIDE_SYSTEM, "code": "not-applicable", "display": "Does not apply to this patient"},
-    {"system": OVERRIDE_SYSTEM, "code": "record-incorrect", "display": "A fact read from the record is wrong"},
-    {"system": OVERRIDE_SYSTEM, "code": "tumour-board", "display": "Decided otherwise at the tumour board"},
-    {"system": OVERRIDE_SYSTEM, "code": "patient-preference", "display": "Patient preference"},
+    _reason("not-applicable", "Does not apply to this patient"),
+    _reason("record-incorrect", "A fact read from the record is wrong"),
+    _reason("tumour-board", "Decided otherwise at the tumour board"),
+    _reason("patient-preference", "Patient preference"),
 ]
 WARNING_KINDS = ("not_recommended", "out_of_scope", "caution")
 # Intervention codes that name a class of regimens (vocabulary.yaml's own definitions): a conclusion about the class

@@ -73,9 +73,17 @@ def run_feedback(args: argparse.Namespace) -> int:
     from netguide.reporting import render
     from netguide.service.feedback import summarize
 
+    import sqlite3
+
+    from netguide.errors import NetguideError
+
     if not Path(args.db).is_file():
         raise UsageError(f"no such feedback database: {args.db}")
-    print(render(summarize(args.db), args.format), end="")
+    try:
+        summary = summarize(args.db)
+    except sqlite3.DatabaseError as exc:
+        raise NetguideError(f"{args.db} is not a netguide feedback database ({exc})") from None
+    print(render(summary, args.format), end="")
     return 0
 
 

@@ -343,3 +343,12 @@ def test_ndjson_errors_name_the_line_and_refuse_nan():
 def test_unread_resource_types_are_listed_once():
     m = map_resources(read_ndjson('{"resourceType": "Encounter"}\n{"resourceType": "Encounter"}\n'), TABLE, THRESHOLDS)
     assert [u.item for u in m.unmapped if "Encounter" in u.item] == ["Encounter (2 resources)"]
+
+
+def test_a_resolved_metastasis_says_nothing_of_the_stage_now():
+    """A liver metastasis recorded as resolved (resected) keeps nothing for `stage`: advanced now is a clinician's call."""
+    resolved = {**diagnosis(ICD10, "C7B.02"), "clinicalStatus": cc(
+        "http://terminology.hl7.org/CodeSystem/condition-clinical", "resolved")}
+    m = facts_of(resolved)
+    assert "stage" not in m.facts and any(u.fact == "stage" and "resolved" in u.reason for u in m.unmapped)
+    assert facts_of(diagnosis(ICD10, "C7B.02")).facts["stage"] == "advanced"
