@@ -13,10 +13,17 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from netguide.fhir.medications import map_medications
-from netguide.fhir.models import CodeableConcept, Condition, Observation
+from netguide.fhir.models import CodeableConcept, Coding, Condition, Observation
 from netguide.fhir.parse import Entry, Record
 from netguide.fhir.results import FhirFacts, Provenance, Unmapped
-from netguide.fhir.table import FALLBACK_SOURCES, MORPHOLOGY_EXTENSION, MappingTable, Row, load_mapping
+from netguide.fhir.table import (
+    FALLBACK_SOURCES,
+    MORPHOLOGY_EXTENSION,
+    PROFILE_SYSTEM,
+    MappingTable,
+    Row,
+    load_mapping,
+)
 from netguide.results import Finding
 from netguide.vocabulary import FACTS, keep_decimals
 
@@ -104,6 +111,13 @@ class _Mapper:
                        not_now=f"clinicalStatus {clinical}" if clinical in NOT_ACTIVE else "")
         for i, site in enumerate(r.bodySite):
             self.coded(e, "condition.bodySite", site, f"bodySite[{i}]")
+        profiles = [p for p in (r.meta.profile if r.meta else []) if self.table.rows_for("condition.profile",
+                                                                                          PROFILE_SYSTEM, p)]
+        if profiles:  # only the profiles a row names: any other profile is no statement about the patient
+            clinical = _first_code(r.clinicalStatus)
+            self.coded(e, "condition.profile", CodeableConcept(coding=[Coding(system=PROFILE_SYSTEM, code=p)
+                                                                        for p in profiles]), "meta.profile",
+                       not_now=f"clinicalStatus {clinical}" if clinical in NOT_ACTIVE else "")
 
     def observation(self, e: Entry, r: Observation) -> None:
         source = next((self.table.observations[(c.system, c.code)] for c in r.code.coding

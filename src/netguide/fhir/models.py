@@ -52,9 +52,14 @@ class Extension(_Element):
     valueCodeableConcept: Optional[CodeableConcept] = None
 
 
+class Meta(_Element):
+    profile: list[StrictStr] = Field(default_factory=list)
+
+
 class Resource(_Element):
     resourceType: StrictStr
     id: Optional[StrictStr] = None
+    meta: Optional[Meta] = None
 
     @property
     def label(self) -> str:

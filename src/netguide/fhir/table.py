@@ -14,7 +14,7 @@ from netguide.rulebook.source import load as load_yaml
 from netguide.suggestions import suggest
 from netguide.vocabulary import ENUM, FACTS, INTEGER, INTERVENTIONS, NUMBER
 
-SOURCES = ("condition.morphology", "observation.morphology", "condition.code", "condition.bodySite",
+SOURCES = ("condition.morphology", "observation.morphology", "condition.code", "condition.bodySite", "condition.profile",
            "observation.grade", "observation.ki67", "observation.ecog", "observation.disease_status",
            "observation.tnm_m", "observation.tnm_n", "medication.ingredient", "medication.status_reason")
 # The facts a FHIR record may give: these the table's rows may name. treatment_setting is never among them (the
@@ -22,6 +22,7 @@ SOURCES = ("condition.morphology", "observation.morphology", "condition.code", "
 VALUE = "value"  # `gives: {ki67_percent: value}`: the Observation's own value
 # A fallback source answers a fact only when no primary source does (ICD-10-CM C7A.0 after an ICD-O-3 morphology).
 FALLBACK_SOURCES = frozenset({"condition.code"})
+PROFILE_SYSTEM = "urn:netguide:canonical"  # the table's system for rows naming a profile (Resource.meta.profile)
 MORPHOLOGY_EXTENSION = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior"
 
 

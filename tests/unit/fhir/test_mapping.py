@@ -54,6 +54,8 @@ def _resource_for(row: Row, source: str, code: str) -> list[dict[str, Any]]:
         out.append(diagnosis(ICD10, code))
     elif source == "condition.bodySite":
         out.append(site(code))
+    elif source == "condition.profile":
+        out.append({"resourceType": "Condition", "id": "p1", "meta": {"profile": [code]}})
     elif source == "observation.grade":
         out.append(grade(code))
     elif source == "observation.disease_status":
@@ -352,3 +354,12 @@ def test_a_resolved_metastasis_says_nothing_of_the_stage_now():
     m = facts_of(resolved)
     assert "stage" not in m.facts and any(u.fact == "stage" and "resolved" in u.reason for u in m.unmapped)
     assert facts_of(diagnosis(ICD10, "C7B.02")).facts["stage"] == "advanced"
+
+
+def test_an_mcode_secondary_cancer_condition_is_advanced_and_other_profiles_say_nothing():
+    secondary = {"resourceType": "Condition", "id": "m", "meta": {"profile": [
+        "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-secondary-cancer-condition"]}}
+    assert facts_of(secondary).facts == {"stage": "advanced"}
+    primary = {"resourceType": "Condition", "id": "p", "meta": {"profile": [
+        "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-primary-cancer-condition"]}}
+    assert facts_of(primary).facts == {}
