@@ -4,7 +4,6 @@ context) and is validated as any fact is."""
 from __future__ import annotations
 
 import dataclasses
-from functools import lru_cache
 from typing import Any
 
 from netguide import conditions
@@ -22,15 +21,20 @@ def is_fhir(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("resourceType"), str)
 
 
+_THRESHOLDS: dict[str, tuple[float, ...]] = {}  # by the rulebook's content hash: computed once per rulebook
+
+
 def ki67_thresholds(book) -> tuple[float, ...]:
     """Every Ki-67 value the rulebook (rules, implications, invariants) and the consistency checks test."""
-    conds = ([r.condition for r in book.rules] + [i.condition for i in book.implications]
-             + [i.condition for i in book.invariants])
-    return _thresholds(book.content_hash, tuple(conds))
+    found = _THRESHOLDS.get(book.content_hash)
+    if found is None:
+        conds = ([r.condition for r in book.rules] + [i.condition for i in book.implications]
+                 + [i.condition for i in book.invariants])
+        found = _THRESHOLDS[book.content_hash] = _thresholds(conds)
+    return found
 
 
-@lru_cache(maxsize=8)
-def _thresholds(_hash: str, conds: tuple) -> tuple[float, ...]:
+def _thresholds(conds: list) -> tuple[float, ...]:
     points = {float(b) for lo, hi, _ in GRADE_KI67.values() for b in (lo, hi)} - {0.0, 100.0}
     for cond in conds:
         for t in conditions.tests_of(cond):

@@ -4,7 +4,7 @@ A bad table is refused at file:line with the allowed values (the rule files' loa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,7 @@ class Row:
         return best
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: hashable by identity, so the index below may be cached on it
 class MappingTable:
     rows: tuple[Row, ...]
     systems: dict[str, str]
@@ -72,15 +72,23 @@ class MappingTable:
     failure_reasons: frozenset[tuple[str, str]]
     path: str
 
+    @cached_property
+    def _by_source(self) -> dict[tuple[str, str], tuple[Row, ...]]:
+        out: dict[tuple[str, str], list[Row]] = {}
+        for r in self.rows:
+            for s in r.sources:
+                out.setdefault((s, r.system), []).append(r)
+        return {k: tuple(v) for k, v in out.items()}
+
     def rows_for(self, source: str, system: str | None, code: str | None) -> list[tuple[int, Row]]:
+        """The rows naming `code` of `system` at `source`, each with how specifically (Row.specificity)."""
         if not system or not code:
             return []
         out = []
-        for r in self.rows:
-            if source in r.sources and r.system == system:
-                s = r.specificity(code)
-                if s is not None:
-                    out.append((s, r))
+        for r in self._by_source.get((source, system), ()):
+            s = r.specificity(code)
+            if s is not None:
+                out.append((s, r))
         return out
 
     def regimen_of(self, agents: frozenset[str]) -> str | None:

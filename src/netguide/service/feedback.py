@@ -45,8 +45,14 @@ class FeedbackStore:
     def issued(self, service: str, cards: Iterable[tuple[str, str, str, str]]) -> None:
         """Record the cards of one answer: (uuid, rule id, rulebook version, indicator)."""
         rows = [(u, service, r, v, i, _now()) for u, r, v, i in cards]
-        with self._lock:
-            self._db.executemany("INSERT OR IGNORE INTO cards VALUES (?, ?, ?, ?, ?, ?)", rows)
+        with self._lock:  # one transaction per answer, not one per card
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany("INSERT OR IGNORE INTO cards VALUES (?, ?, ?, ?, ?, ?)", rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def card(self, uuid: str) -> tuple[str, str, str] | None:
         with self._lock:
