@@ -112,6 +112,7 @@ def test_order_select_says_what_the_review_says_of_each_drafted_regimen(server):
     body = example("cds_hooks_order_select.json")
     body["context"]["draftOrders"]["entry"] += [_draft("d-stz", "10114", "stz"), _draft("d-cap2", "194000", "stz"),
                                                 _draft("d-cddp", "2555", "stz")]
+    del body["context"]["selections"]  # none selected: a card for every drafted regimen
     r = post(server, OS, body)
     assert r.status_code == 200, r.text
     by = {c["summary"].split(" drafted")[0]: c for c in r.json()["cards"]}
@@ -142,8 +143,15 @@ def test_bad_requests_are_answered_as_the_reference_services_do(server, body, st
     assert r.status_code == status and words in r.json()["error"]
 
 
+def test_cards_are_for_the_selected_drafts(server):
+    """The example selects the two CAPTEM orders: one card, CAPTEM; the drafted SSA is still considered."""
+    cards = post(server, OS, example("cds_hooks_order_select.json")).json()["cards"]
+    assert [c["summary"].split(" drafted")[0] for c in cards] == ["CAPTEM"]
+
+
 def test_a_draft_both_prefetched_and_drafted_is_one_order(server):
     body = example("cds_hooks_order_select.json")
+    del body["context"]["selections"]
     drafts = body["context"]["draftOrders"]
     body["prefetch"]["medicationRequests"]["entry"] += copy.deepcopy(drafts["entry"])
     cards = post(server, OS, body).json()["cards"]

@@ -95,7 +95,9 @@ def create_app(config: ServiceConfig) -> FastAPI:
             return _error(exc.status, str(exc), exc.details)
         except FhirInputError as exc:
             return _error(400, "the request's FHIR data cannot be read", [p.to_dict() for p in exc.problems])
-        cards = patient_view_cards(fe) if service.hook == "patient-view" else order_select_cards(fe)
+        selections = body["context"].get("selections")
+        selections = [s for s in selections if isinstance(s, str)] if isinstance(selections, list) else None
+        cards = patient_view_cards(fe) if service.hook == "patient-view" else order_select_cards(fe, selections)
         await run_in_threadpool(store.issued, service_id, [(c["uuid"], c["source"]["topic"]["code"],
                                                            fe.evaluation.rulebook_version, c["indicator"])
                                                           for c in cards])

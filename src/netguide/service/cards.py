@@ -121,13 +121,15 @@ def _to_record(fe: FhirEvaluation) -> list[str]:
     return lines
 
 
-def order_select_cards(fe: FhirEvaluation) -> list[dict[str, Any]]:
-    """One card per drafted regimen."""
+def order_select_cards(fe: FhirEvaluation, selections: list[str] | None = None) -> list[dict[str, Any]]:
+    """One card per drafted regimen the clinician selected (`selections`, the hook context's "Type/id" list; every
+    drafted regimen when none is given). Every draft counts as considered, so the cautions of each are in the answer."""
     ev = fe.evaluation
     failed = set(fe.mapping.facts.get("failed_therapies") or ())
+    chosen = set(selections or ())
     cards = []
     for g in fe.mapping.regimens:
-        if g.status != "drafted":
+        if g.status != "drafted" or (chosen and not chosen & set(g.resources)):
             continue
         code = g.intervention
         against = [r for r in ev.recommendations if r.kind == "not_recommended" and any(covers(i, code)

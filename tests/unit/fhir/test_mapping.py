@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fhirdata import (
     AJCC,
@@ -34,6 +36,7 @@ from fhirdata import (
 )
 from netguide.fhir import FhirInputError, evaluate_fhir, load_mapping, map_resources, read_fhir, read_ndjson
 from netguide.fhir.table import Row
+from netguide.patient import parse_patient
 
 TABLE = load_mapping()
 THRESHOLDS = (3, 10, 20)  # the Ki-67 values the shipped rules and consistency checks test
@@ -363,3 +366,31 @@ def test_an_mcode_secondary_cancer_condition_is_advanced_and_other_profiles_say_
     primary = {"resourceType": "Condition", "id": "p", "meta": {"profile": [
         "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-primary-cancer-condition"]}}
     assert facts_of(primary).facts == {}
+
+
+# --- any JSON at all ----------------------------------------------------------------------------------------------
+
+
+_json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+                     max_leaves=20)
+_keys = st.sampled_from(["resourceType", "id", "code", "coding", "system", "valueQuantity", "value", "comparator",
+                         "valueCodeableConcept", "valueInteger", "extension", "url", "bodySite", "status",
+                         "medicationCodeableConcept", "statusReason", "groupIdentifier", "subject", "reference",
+                         "meta", "profile", "clinicalStatus"])
+_types = st.sampled_from(["Patient", "Condition", "Observation", "MedicationRequest", "MedicationAdministration",
+                          "Encounter"])
+_resource = st.builds(lambda t, extra: {"resourceType": t, **extra}, _types,
+                      st.dictionaries(_keys, _json, max_size=6))
+
+
+@given(st.lists(_resource, max_size=6))
+def test_any_record_is_mapped_or_refused_clearly(resources):
+    """Whatever the record holds, reading it gives facts the vocabulary accepts, or FhirInputError: never another
+    exception, never an invalid fact."""
+    try:
+        m = facts_of(*resources)
+    except FhirInputError as exc:
+        assert exc.problems and all(p.message for p in exc.problems)
+        return
+    parse_patient(m.facts)
