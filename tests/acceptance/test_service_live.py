@@ -172,6 +172,14 @@ def test_unreadable_fhir_in_the_prefetch_is_400_naming_where(server):
                for p in r.json()["problems"])
 
 
+def test_a_resource_of_another_patient_is_400(server):
+    body = example("cds_hooks_patient_view.json")
+    body["prefetch"]["observations"]["entry"][1]["resource"]["subject"] = {"reference": "Patient/someone-else"}
+    r = post(server, PV, body)
+    assert r.status_code == 400 and "another patient" in r.json()["error"]
+    assert "someone-else" not in r.text
+
+
 def test_an_unknown_setting_is_400(server):
     body = example("cds_hooks_patient_view.json")
     body["extension"]["netguide.treatmentSetting"] = "palliative"

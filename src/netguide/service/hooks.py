@@ -118,7 +118,23 @@ async def gather(body: dict[str, Any], table: MappingTable, client_factory) -> l
     draft = context.get("draftOrders")
     if body.get("hook") == "order-select" and draft is not None:
         raws += raws_of("context.draftOrders", draft) if isinstance(draft, dict) else []
+    if isinstance(patient, str) and patient:
+        _same_patient(raws, patient)
     return raws
+
+
+def _same_patient(raws: list[tuple[str, Any]], patient: str) -> None:
+    """Every resource is the hook's patient's: an answer mixing two people's facts would be wrong for both."""
+    own = f"Patient/{patient}"
+    for where, r in raws:
+        if not isinstance(r, dict):
+            continue
+        if r.get("resourceType") == "Patient" and r.get("id") not in (None, patient):
+            raise RequestError(400, f"{where}: a Patient other than the hook's context.patientId")
+        subject = r.get("subject")
+        ref = subject.get("reference") if isinstance(subject, dict) else None
+        if isinstance(ref, str) and ref and not (ref == own or ref.endswith("/" + own)):
+            raise RequestError(400, f"{where}: refers to another patient than the hook's context.patientId")
 
 
 async def _fetch(client, server: str, query: str, token: str | None, key: str) -> list[tuple[str, Any]]:
