@@ -227,5 +227,7 @@ PROBLEM_CODES: dict[str, str] = {
     "number-precision": "a threshold finer than the six decimals numbers are kept to",
     # patients
     "invalid-patient": "the patient is not a mapping of facts",
+    # FHIR records
+    "invalid-fhir": "a FHIR record that cannot be read: the entry, resource and element are named",
     "more-problems": "further problems, counted but not listed",
 }

@@ -117,14 +117,34 @@ def _located(problem: Problem, locator: Any) -> Problem:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from netguide.evaluation import evaluate
-    from netguide.reporting import render_evaluation
+    from netguide.fhir import FhirInputError, evaluate_fhir, is_fhir
+    from netguide.reporting import render, render_evaluation
     from netguide.rulebook.source import YamlLoadError
 
+    shown = args.patient if args.patient != "-" else "<stdin>"
     try:
-        data, locator, shown = _read_patient(args.patient)
+        if args.patient.endswith(".ndjson"):
+            data, locator = _read_ndjson(args.patient), None
+        else:
+            data, locator, shown = _read_patient(args.patient)
     except YamlLoadError as exc:
-        return _refuse(args, "invalid patient file", args.patient if args.patient != "-" else "<stdin>",
-                       [exc.problem])
+        return _refuse(args, "invalid patient file", shown, [exc.problem])
+    except FhirInputError as exc:
+        return _refuse(args, "invalid FHIR record", shown, exc.problems)
+    if locator is None or is_fhir(data):
+        # A FHIR record: its facts are mapped by data/fhir_mapping.yaml; the question asked (the treatment setting)
+        # is the caller's, never read from a code.
+        try:
+            fe = evaluate_fhir(data, args.setting, args.rules, setting_from="the caller (--setting)")
+        except FhirInputError as exc:
+            return _refuse(args, "invalid FHIR record", shown, exc.problems)
+        except PatientFactError as exc:
+            return _refuse(args, "invalid patient facts", shown, exc.problems)
+        print(render(fe, args.format, **({"trace": args.trace, "quotes": not args.no_quotes}
+                                         if args.format == "text" else {})), end="")
+        return EXIT_OK
+    if args.setting is not None:
+        raise UsageError("--setting is for a FHIR record; a facts file gives treatment_setting itself")
     try:
         ev = evaluate(data, args.rules)
     except PatientFactError as exc:
@@ -134,6 +154,29 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         print(render_evaluation(ev, trace=args.trace, quotes=not args.no_quotes), end="")
     return EXIT_OK
+
+
+def _read_ndjson(path: str) -> Any:
+    """The resources of an NDJSON file (one FHIR resource a line), parsed; UsageError when it does not exist."""
+    from netguide.fhir import read_ndjson
+    from netguide.fhir.parse import MAX_NDJSON_BYTES
+    from netguide.rulebook.source import YamlLoadError
+
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_NDJSON_BYTES + 1)
+    except FileNotFoundError:
+        raise UsageError(f"no such patient file: {path}") from None
+    except OSError as exc:
+        raise YamlLoadError(Problem("unreadable-file", f"cannot read: {exc.strerror or exc}", Location(path))) from None
+    if len(raw) > MAX_NDJSON_BYTES:
+        raise YamlLoadError(Problem("file-too-large", f"larger than {MAX_NDJSON_BYTES // 2**20} MiB: one patient's "
+                                    "record is smaller", Location(path)))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise YamlLoadError(Problem("unreadable-file", "not UTF-8 text", Location(path))) from None
+    return read_ndjson(text, path)
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
@@ -239,7 +282,19 @@ def cmd_book(args: argparse.Namespace):
     return run(args)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from netguide.service.server import run_serve
+
+    return run_serve(args)
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from netguide.service.server import run_feedback
+
+    return run_feedback(args)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], Any]] = {
     "check": cmd_check, "evaluate": cmd_evaluate, "scenarios": cmd_scenarios, "explain": cmd_explain,
-    "schema": cmd_schema, "signoff": cmd_signoff, "book": cmd_book,
+    "schema": cmd_schema, "signoff": cmd_signoff, "book": cmd_book, "serve": cmd_serve, "feedback": cmd_feedback,
 }

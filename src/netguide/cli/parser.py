@@ -47,8 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "../shared/source/zappi-2023-jcm-12-717.txt beside the repository, else from the working folder)")
     p.add_argument("--no-quotes", action="store_true", help="do not verify quotes (check says so in its summary)")
 
-    p = command("evaluate", "evaluate one patient's facts (YAML or JSON file, - for stdin)", "rules", "format")
+    p = command("evaluate", "evaluate one patient's facts (YAML or JSON file, - for stdin), or a FHIR R4 Bundle "
+                "(JSON) or NDJSON record", "rules", "format")
     p.add_argument("patient")
+    p.add_argument("--setting", choices=("adjuvant", "neoadjuvant", "advanced"),
+                   help="for a FHIR record: the treatment setting asked about (never read from a code)")
     p.add_argument("--trace", action="store_true", help="show which rule fired on which facts")
     p.add_argument("--no-quotes", action="store_true", help="leave the review's quotes out of the text")
 
@@ -74,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", required=True, help="the clinician's name")
     p.add_argument("--state", choices=("signed", "reviewed"), default="signed", help="signed (default) or reviewed")
     p.add_argument("--date", help="the day of the review, YYYY-MM-DD (default: today, UTC)")
+
+    # the interfaces: the CDS Hooks service and its feedback (netguide.service.server; imports nothing heavy here)
+    from netguide.service.server import add_arguments as service_arguments
+
+    service_arguments(sub, shared)
 
     p = command("schema", "print a JSON Schema (for editors) of rule files, patients or scenario files")
     p.add_argument("what", choices=("rules", "patient", "scenarios"))

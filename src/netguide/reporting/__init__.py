@@ -56,3 +56,14 @@ from netguide.reporting.text import render_evaluation  # noqa: E402
 from netguide.results import Evaluation  # noqa: E402
 
 text_reporter(Evaluation)(render_evaluation)
+
+# A FHIR record's evaluation: the evaluation, then provenance and the unmapped items.
+from netguide.fhir.results import FhirEvaluation  # noqa: E402
+from netguide.reporting.fhir import render_fhir_evaluation  # noqa: E402
+
+text_reporter(FhirEvaluation)(render_fhir_evaluation)
+
+# The CDS Hooks service's feedback summary (plain data; importing it needs no service package).
+from netguide.service.feedback import FeedbackSummary, render_summary  # noqa: E402
+
+text_reporter(FeedbackSummary)(render_summary)
