@@ -8,6 +8,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from netguide import review
+
 from .model import BookData, scenario_anchor
 
 PAGES = (
@@ -62,7 +64,7 @@ def write_book(data: BookData, out: Path) -> list[Path]:
 
     def page(file: str, template: str, title: str, **extra: Any) -> None:
         html = env.get_template(template).render(book=data, nav=nav, area_nav=area_nav, current=file, title=title,
-                                                 **extra)
+                                                 review=review, **extra)
         (out / file).write_text(html, encoding="utf-8")
         written.append(out / file)
 

@@ -63,7 +63,9 @@ def map_resources(record: Record, table: MappingTable | None = None,
     deferred = [c for row, c in m.deferred if all(facts.get(f) in vals for f, vals in row.only_if.items())]
     facts.update(m.resolve(deferred))
     meds = map_medications([e for e in record.entries if e.resource.resourceType in
-                            ("MedicationRequest", "MedicationAdministration")], table)
+                            ("MedicationRequest", "MedicationAdministration")], table,
+                           {e.resource.label: e.resource for e in record.entries
+                            if e.resource.resourceType == "Medication" and e.resource.id})
     for c in meds.candidates:
         facts[c.fact] = c.value
         m.provenance.append(c.prov)

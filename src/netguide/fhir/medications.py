@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from netguide.fhir.models import MedicationAdministration, MedicationRequest
+from netguide.fhir.models import Medication, MedicationAdministration, MedicationRequest
 from netguide.fhir.parse import Entry
 from netguide.fhir.results import Provenance, RegimenGroup, Unmapped
 from netguide.fhir.table import MappingTable
@@ -53,8 +53,11 @@ class _Med:
     start: str
 
 
-def map_medications(entries: list[Entry], table: MappingTable) -> MedicationFacts:
+def map_medications(entries: list[Entry], table: MappingTable,
+                    medications: dict[str, Medication] | None = None) -> MedicationFacts:
+    """`medications`: the record's Medication resources by Type/id, for orders that name their drug by reference."""
     out = MedicationFacts()
+    medications = medications or {}
     if not entries:
         out.unmapped.append(Unmapped("medications", "the record holds no MedicationRequest or MedicationAdministration:"
                                      " the treatment history is unknown (never read as treatment-naive)",
@@ -63,10 +66,14 @@ def map_medications(entries: list[Entry], table: MappingTable) -> MedicationFact
     requests = {f"MedicationRequest/{e.resource.id}": e.resource for e in entries
                 if isinstance(e.resource, MedicationRequest) and e.resource.id}
     meds: list[_Med] = []
+    unreadable_given = []  # given medications whose drug could not be read: the line count would be a guess
     for e in entries:
-        med = _read(e, table, requests, out)
+        before = len(out.unmapped)
+        med = _read(e, table, requests, out, medications)
         if med is not None:
             meds.append(med)
+        elif len(out.unmapped) > before and _is_given(e.resource):
+            unreadable_given.append(e.label)
     groups: dict[tuple, list[_Med]] = {}
     for m in meds:
         groups.setdefault((m.kind,) + m.key, []).append(m)
@@ -110,7 +117,11 @@ def map_medications(entries: list[Entry], table: MappingTable) -> MedicationFact
                       for g in chosen), "medications",
             "failed: stopped with a statusReason of no response or not tolerated" if fact == "failed_therapies"
             else "")))
-    if given:
+    if given and unreadable_given:
+        out.unmapped.append(Unmapped("prior_systemic_lines", "the record holds given medications whose drug is not "
+                                     f"in the mapping table ({', '.join(unreadable_given)}): how many lines they were "
+                                     "is not known, so the line count is not given", fact="prior_systemic_lines"))
+    elif given:
         out.candidates.append(_Fact("prior_systemic_lines", line, Provenance(
             "prior_systemic_lines", line, tuple(r for g in given for r in g.resources), (), "medicationCodeableConcept",
             f"{line} regimen group{'s' if line != 1 else ''} given", "medications",
@@ -136,7 +147,12 @@ def _regimens(agents: frozenset[str], table: MappingTable) -> list[str] | None:
     return None
 
 
-def _read(e: Entry, table: MappingTable, requests: dict[str, MedicationRequest], out: MedicationFacts) -> _Med | None:
+def _is_given(r) -> bool:
+    return r.status in GIVEN.get(r.resourceType, ())
+
+
+def _read(e: Entry, table: MappingTable, requests: dict[str, MedicationRequest], out: MedicationFacts,
+          medications: dict[str, Medication]) -> _Med | None:
     r = e.resource
     assert isinstance(r, (MedicationRequest, MedicationAdministration))
     if r.status in DRAFT and isinstance(r, MedicationRequest):
@@ -146,18 +162,21 @@ def _read(e: Entry, table: MappingTable, requests: dict[str, MedicationRequest],
     else:
         out.unmapped.append(Unmapped(e.label, f"status {r.status}: not given", e.label, e.where, "status"))
         return None
-    if r.medicationCodeableConcept is None:
-        why = ("medicationReference is not read: give medicationCodeableConcept with an ingredient code"
+    if r.medicationCodeableConcept is not None:
+        codings, element = r.medicationCodeableConcept.coding, "medicationCodeableConcept"
+    elif r.medicationReference is not None and r.medicationReference.reference in medications:
+        ref = r.medicationReference.reference
+        codings, element = medications[ref].codings(), f"medicationReference ({ref}: code, ingredient)"
+    else:
+        why = (f"medicationReference {r.medicationReference.reference!r} names no Medication in the record"
                if r.medicationReference else "no medication code")
         out.unmapped.append(Unmapped(e.label, why, e.label, e.where, "medication[x]"))
         return None
-    agents = frozenset(table.agents[(c.system, c.code)] for c in r.medicationCodeableConcept.coding
-                       if (c.system, c.code) in table.agents)
+    agents = frozenset(table.agents[(c.system, c.code)] for c in codings if (c.system, c.code) in table.agents)
     if not agents:
-        shown = ", ".join(f"{table.alias(c.system or '?')}|{c.code}" for c in r.medicationCodeableConcept.coding)
+        shown = ", ".join(f"{table.alias(c.system or '?')}|{c.code}" for c in codings)
         out.unmapped.append(Unmapped(shown or "no coding", "no ingredient code of the mapping table (RxNorm "
-                                     "ingredients of the review's regimens)", e.label, e.where,
-                                     "medicationCodeableConcept"))
+                                     "ingredients of the review's regimens)", e.label, e.where, element))
         return None
     reasons = ([r.statusReason] if isinstance(r, MedicationRequest) and r.statusReason else
                list(r.statusReason) if isinstance(r, MedicationAdministration) else [])

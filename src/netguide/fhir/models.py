@@ -123,7 +123,26 @@ class MedicationAdministration(Resource):
     effectivePeriod: Optional[Period] = None
 
 
+class MedicationIngredient(_Element):
+    itemCodeableConcept: Optional[CodeableConcept] = None
+
+
+class Medication(Resource):
+    """What a medicationReference names (EHRs often send the drug as a Medication of its own)."""
+
+    resourceType: Literal["Medication"]
+    code: Optional[CodeableConcept] = None
+    ingredient: list[MedicationIngredient] = Field(default_factory=list)
+
+    def codings(self) -> list[Coding]:
+        out = list(self.code.coding) if self.code else []
+        for i in self.ingredient:
+            if i.itemCodeableConcept is not None:
+                out += i.itemCodeableConcept.coding
+        return out
+
+
 # The resource types read; any other type in a record is listed once as not read.
 MODELS: dict[str, type[Resource]] = {m.model_fields["resourceType"].annotation.__args__[0]: m  # type: ignore[union-attr]
                                      for m in (Patient, Condition, Observation, MedicationRequest,
-                                               MedicationAdministration)}
+                                               MedicationAdministration, Medication)}

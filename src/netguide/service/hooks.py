@@ -8,7 +8,7 @@ from typing import Any
 
 from netguide.fhir.table import MappingTable
 
-DOI = "10.3390/jcm12020717"
+from netguide.review import DOI  # noqa: F401  (one owner: netguide.review; the cards cite it from here)
 REVIEW = "Zappi A, et al. Chemotherapy in Well Differentiated Neuroendocrine Tumors (NET) G1, G2, and G3. J Clin Med 2023;12:717"
 # The question asked (adjuvant, neoadjuvant or advanced) is never read from a code: the EHR sends it in the request's
 # extension (CDS Hooks 2.0 `extension`), or it stays absent and the answer says so.

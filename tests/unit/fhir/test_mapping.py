@@ -63,10 +63,10 @@ def _resource_for(row: Row, source: str, code: str) -> list[dict[str, Any]]:
         out.append(grade(code))
     elif source == "observation.disease_status":
         out.append(observation(STATUS, valueCodeableConcept=cc(SCT, code)))
-    elif source == "observation.tnm_m":
-        out.append(observation(M_CATEGORY, valueCodeableConcept=cc(AJCC, code)))
+    elif source == "observation.tnm_m":  # the category's value as the row codes it: AJCC strings or SNOMED CT
+        out.append(observation(M_CATEGORY, valueCodeableConcept=cc(SCT if row.system in ("sct", SCT) else AJCC, code)))
     elif source == "observation.tnm_n":
-        out.append(observation(N_CATEGORY, valueCodeableConcept=cc(AJCC, code)))
+        out.append(observation(N_CATEGORY, valueCodeableConcept=cc(SCT if row.system in ("sct", SCT) else AJCC, code)))
     else:
         raise AssertionError(source)
     if row.only_if:
@@ -394,3 +394,33 @@ def test_any_record_is_mapped_or_refused_clearly(resources):
         assert exc.problems and all(p.message for p in exc.problems)
         return
     parse_patient(m.facts)
+
+
+def test_a_medication_named_by_reference_is_read_from_the_record():
+    """EHRs often send the drug as a Medication resource of its own (found by the independent FHIR cases)."""
+    med = {"resourceType": "Medication", "id": "octreotide",
+           "code": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "7617"}]}}
+    order = {"resourceType": "MedicationRequest", "id": "o1", "status": "stopped", "authoredOn": "2022-01-01",
+             "medicationReference": {"reference": "Medication/octreotide"},
+             "statusReason": {"coding": [{"system": "http://snomed.info/sct", "code": "266721009"}]}}
+    m = facts_of(med, order)
+    assert m.facts["prior_therapies"] == ["SSA"] and m.facts["failed_therapies"] == ["SSA"]
+    dangling = dict(order, medicationReference={"reference": "Medication/absent"})
+    m = facts_of(dangling)
+    assert "prior_therapies" not in m.facts
+    assert any("names no Medication in the record" in u.reason for u in m.unmapped)
+
+
+def test_an_unreadable_given_drug_leaves_the_line_count_absent():
+    """A given drug the table does not know may have been a line of its own: counting the rest would be a guess."""
+    rx = "http://www.nlm.nih.gov/research/umls/rxnorm"
+    known = {"resourceType": "MedicationRequest", "id": "a", "status": "completed", "authoredOn": "2021-01-01",
+             "medicationCodeableConcept": {"coding": [{"system": rx, "code": "357977"}]}}
+    unknown = {"resourceType": "MedicationRequest", "id": "b", "status": "completed", "authoredOn": "2022-01-01",
+               "medicationCodeableConcept": {"coding": [{"system": rx, "code": "1363268"}]}}
+    assert facts_of(known).facts["prior_systemic_lines"] == 1
+    m = facts_of(known, unknown)
+    assert m.facts["prior_therapies"] == ["SUNITINIB"] and "prior_systemic_lines" not in m.facts
+    assert any(u.item == "prior_systemic_lines" for u in m.unmapped)
+    drafted = dict(unknown, status="draft")  # a drafted order is not a line given
+    assert facts_of(known, drafted).facts["prior_systemic_lines"] == 1
