@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from netguide import conditions
 from netguide.consistency import check_consistency
 from netguide.engine.runtime import RulebookLike, Runtime, runtime_for  # noqa: F401  (callers import them here)
 from netguide.patient import Patient, parse_patient
@@ -37,6 +36,7 @@ from netguide.rulebook.prerequisites import not_to_propose
 from netguide.vocabulary import FACTS, KIND_ORDER, PROPOSING_KINDS
 
 _KIND_RANK = {k: i for i, k in enumerate(KIND_ORDER)}
+_ALLOWED = {name: spec.allowed() for name, spec in FACTS.items()}  # what each fact accepts, as missing facts say
 
 
 def evaluate(patient: Patient | dict[str, Any], rulebook: RulebookLike = None) -> Evaluation:
@@ -126,8 +126,8 @@ def _provisional(shown: list[LoadedRule], facts: dict[str, Any]) -> dict[str, tu
     out: dict[str, tuple[str, ...]] = {}
     for r in shown:
         if r.exception is not None:
-            value, waits = conditions.evaluate3(r.exception, facts)
-            if value is conditions.UNKNOWN:
+            waits = r.exception_waits(facts)
+            if waits is not None:  # UNKNOWN
                 out[r.id] = tuple(sorted(waits))
     return out
 
@@ -205,20 +205,33 @@ def _missing(book: Rulebook, facts: dict[str, Any], fired: frozenset[str],
     for rid, waits_on in pending.items():
         for fact in waits_on:
             waiting.setdefault(fact, []).append(rid)
-    known = facts.keys()
-    for i in sorted(book.index.candidates(facts)):
-        r = book.rules[i]
-        if r.id in fired or r.rule.fallback or r.facts <= known or (r.gate and not r.gate & offered):
-            continue  # fired, a fallback, fully decided by known facts, or its regimen is not on the table
-        if not r.not_false(facts):
+    plan = book.missing_plan
+    # Candidates: not made FALSE by a known fact's top-level test (the index), waiting on at least one absent fact
+    # (a rule whose facts are all known is decided), neither a fallback nor fired.
+    waits_on_absent = 0
+    for fact, uses in plan.uses:
+        if fact not in facts:
+            waits_on_absent |= uses
+    mask = book.index.candidate_mask(facts) & waits_on_absent & ~plan.fallback
+    bit = plan.bit
+    for rid in fired:
+        mask &= ~bit.get(rid, 0)
+    by_position = plan.rules
+    while mask:  # in rulebook order: lowest bit first
+        low = mask & -mask
+        mask ^= low
+        rid, gate, not_false, waits = by_position[low.bit_length() - 1]
+        if gate and not gate & offered:
+            continue  # its regimen is not on the table
+        if not not_false(facts):
             continue  # a known fact already makes it FALSE
-        value, waits_on = conditions.evaluate3(r.condition, facts)
-        if value is conditions.UNKNOWN:
+        waits_on = waits(facts)
+        if waits_on is not None:  # UNKNOWN
             for fact in waits_on:
-                waiting.setdefault(fact, []).append(r.id)
+                waiting.setdefault(fact, []).append(rid)
     ordered = sorted(waiting.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    return tuple(MissingFact(f, tuple(sorted(rules, key=lambda rid: book.by_id[rid].index)), FACTS[f].allowed())
-                 for f, rules in ordered)
+    position = book.position
+    return tuple(MissingFact(f, tuple(sorted(rules, key=position.__getitem__)), _ALLOWED[f]) for f, rules in ordered)
 
 
 def _trace(r: LoadedRule, facts: dict[str, Any], outcome: str, detail: str) -> TraceStep:
