@@ -69,9 +69,6 @@ def number_json(x: float | int) -> str:
     return text + "0" if text.endswith(".") else text
 
 
-_NUMBER_FACTS = tuple(name for name, spec in FACTS.items() if spec.type == NUMBER)
-
-
 def _digest(values) -> str:
     return hashlib.sha1("|".join(sorted(map(str, values))).encode()).hexdigest()[:8]
 
@@ -136,48 +133,70 @@ class FactEncoder:
         return names
 
     def __post_init__(self) -> None:
-        self._by_fact: dict[str, list[Membership]] | None = None
+        self._plan: dict[str, tuple] | None = None
 
-    def _memberships_by_fact(self) -> dict[str, list[Membership]]:
-        if self._by_fact is None:
-            by_fact: dict[str, list[Membership]] = {}
+    def _encoding_plan(self) -> dict[str, tuple]:
+        """Per fact, what encode() writes for it, worked out once (the compiler has filled the tables by the first
+        patient): (type, the fields derived from its value). Each tuple keeps the order of the tables it comes
+        from, so a patient's fields, and its JSON text, are exactly what walking the tables would give."""
+        if self._plan is None:
+            by_fact: dict[str, list[tuple[str, frozenset]]] = {}
             for m in self.memberships.values():
-                by_fact.setdefault(m.fact, []).append(m)
-            self._by_fact = by_fact
-        return self._by_fact
+                by_fact.setdefault(m.fact, []).append((m.field, m.values))
+            plan: dict[str, tuple] = {}
+            for name, spec in FACTS.items():
+                if spec.type == LIST:
+                    has = tuple((f"{name}__has_{code}", code) for code in self.list_codes.get(name, ()))
+                    groups = tuple((fname, codes) for fname, (fact, codes) in self.code_groups.items() if fact == name)
+                    plan[name] = (LIST, f"{name}__count", has, groups)
+                else:
+                    plan[name] = (spec.type, tuple(by_fact.get(name, ())))
+            self._plan = plan
+        return self._plan
 
     def encode(self, facts: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        by_fact = self._memberships_by_fact()
+        self._encode_into(out, facts)
+        return out
+
+    def _encode_into(self, out: dict[str, Any], facts: dict[str, Any]) -> bool:
+        """Add the engine fields of `facts` to `out`; True when a number fact is a float so small that json.dumps
+        would write it with an exponent (1e-05), which the engine's parser rejects."""
+        plan = self._plan if self._plan is not None else self._encoding_plan()
+        tiny = False
         for name, value in facts.items():
-            kind = FACTS[name].type
+            entry = plan[name]
+            kind = entry[0]
             if kind == LIST:
-                out[f"{name}__count"] = len(value)
-                for code in self.list_codes.get(name, ()):
-                    out[f"{name}__has_{code}"] = 1 if code in value else 0
-                for fname, (fact, codes) in self.code_groups.items():
-                    if fact == name:
-                        out[fname] = 1 if codes.intersection(value) else 0
+                out[entry[1]] = len(value)
+                for fname, code in entry[2]:
+                    out[fname] = 1 if code in value else 0
+                for fname, codes in entry[3]:
+                    out[fname] = 1 if codes.intersection(value) else 0
                 continue
             if kind == BOOL:
                 out[name] = 1 if value else 0
             elif type(value) is float:
-                out[name] = engine_number(value)
+                number = out[name] = engine_number(value)
+                if kind == NUMBER and type(number) is float and 0 < abs(number) < 1e-4:
+                    tiny = True
             else:
                 out[name] = value
-            for m in by_fact.get(name, ()):
-                out[m.field] = 1 if value in m.values else 0
-        return out
+            for fname, values in entry[1]:
+                out[fname] = 1 if value in values else 0
+        return tiny
 
     def to_json(self, fact_id: str, sid: str, facts: dict[str, Any]) -> str:
         """The engine fact as JSON text, numbers written without exponents."""
-        fields = self.encode(facts)
-        record = {"id": fact_id, "sid": sid, DISCRIMINATOR[0]: DISCRIMINATOR[1], **fields}
-        if any(0 < abs(fields[n]) < 1e-4 for n in _NUMBER_FACTS if type(fields.get(n)) is float):
+        record = {"id": fact_id, "sid": sid, DISCRIMINATOR[0]: DISCRIMINATOR[1]}
+        if self._encode_into(record, facts):
             # json.dumps would write 1e-05, which the engine's parser rejects: write such numbers by hand
             parts = [f"{json.dumps(k)}:{number_json(v) if type(v) is float else json.dumps(v)}" for k, v in record.items()]
             return "{" + ",".join(parts) + "}"
-        return json.dumps(record, separators=(",", ":"))
+        return _COMPACT_JSON(record)
+
+
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps(..., separators=(",", ":")), built once
 
 
 @dataclass(frozen=True)
