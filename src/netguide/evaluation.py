@@ -21,7 +21,7 @@ from typing import Any
 
 from netguide.consistency import check_consistency
 from netguide.engine.runtime import RulebookLike, Runtime, runtime_for  # noqa: F401  (callers import them here)
-from netguide.patient import Patient, parse_patient
+from netguide.patient import Patient, known_facts, parse_patient  # noqa: F401  (callers import parse_patient here)
 from netguide.results import (
     DerivedFact,
     Evaluation,
@@ -44,9 +44,9 @@ def evaluate(patient: Patient | dict[str, Any], rulebook: RulebookLike = None) -
 
     Raises PatientFactError (naming every invalid field) for invalid facts; never returns an empty answer.
     """
-    p = parse_patient(patient)
+    given = known_facts(patient)  # parse_patient(patient).known_facts(), the common case without building a Patient
     rt = runtime_for(rulebook)
-    facts, derived, contradicted = derive(rt.rulebook.implications, p.known_facts())
+    facts, derived, contradicted = derive(rt.rulebook.implications, given)
     fired = rt.engine.fire(facts)
     return assemble(rt.rulebook, facts, fired, derived, contradicted)
 
