@@ -17,12 +17,14 @@ Missing facts come from the compiled conditions: a rule that did not fire and wh
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 from typing import Any
 
 from netguide.consistency import check_consistency
 from netguide.engine.runtime import RulebookLike, Runtime, runtime_for  # noqa: F401  (callers import them here)
 from netguide.patient import Patient, known_facts, parse_patient  # noqa: F401  (callers import parse_patient here)
 from netguide.results import (
+    Deferred,
     DerivedFact,
     Evaluation,
     Finding,
@@ -48,13 +50,15 @@ def evaluate(patient: Patient | dict[str, Any], rulebook: RulebookLike = None) -
     rt = runtime_for(rulebook)
     facts, derived, contradicted = derive(rt.rulebook.implications, given)
     fired = rt.engine.fire(facts)
-    return assemble(rt.rulebook, facts, fired, derived, contradicted)
+    return assemble(rt.rulebook, facts, fired, derived, contradicted, defer_missing=True)
 
 
 def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str], derived: tuple[DerivedFact, ...] = (),
-             contradicted: tuple[Finding, ...] = ()) -> Evaluation:
+             contradicted: tuple[Finding, ...] = (), *, defer_missing: bool = False) -> Evaluation:
     """Apply the combination policy to a set of fired rules and build the Evaluation. `facts` include the derived
-    ones; `derived` says which they are, `contradicted` the implications a given fact contradicts."""
+    ones; `derived` says which they are, `contradicted` the implications a given fact contradicts. With
+    `defer_missing` the missing facts are computed when first read (the same value; evaluate() does this, since
+    many callers never read them), from a snapshot of `facts` that nothing the answer holds can change."""
     firing = sorted((book.by_id[rid] for rid in fired), key=lambda r: r.index)
     outcome: dict[str, tuple[str, str]] = {}
     pending = _provisional(firing, facts)
@@ -111,13 +115,25 @@ def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str], deriv
     return Evaluation(
         recommendations=tuple(_provisional_rec(r, _without(r.recommendation, not_again.get(r.id, ())), pending)
                               for r in recs),
-        missing_facts=_missing(book, facts, fired, _offered(recs, facts, not_again), pending),
+        missing_facts=(Deferred(partial(_missing_of, book, _snapshot(facts), frozenset(fired), recs, not_again, pending))
+                       if defer_missing else _missing_of(book, facts, fired, recs, not_again, pending)),
         findings=check_consistency(_given(facts, derived)) + contradicted,
         rulebook_version=book.version_string,
         trace=tuple(_derivation_step(book, d, facts) for d in derived)
         + tuple(_trace(r, facts, *outcome[r.id]) for r in firing),
         derived_facts=derived,
     )
+
+
+def _missing_of(book: Rulebook, facts: dict[str, Any], fired: frozenset[str], recs: list[LoadedRule],
+                not_again: dict[str, tuple[str, ...]], pending: dict[str, tuple[str, ...]]) -> tuple[MissingFact, ...]:
+    return _missing(book, facts, fired, _offered(recs, facts, not_again), pending)
+
+
+def _snapshot(facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts with lists as tuples: the trace shares the lists, and a caller may change them before the missing
+    facts are read. Conditions read a list only by `in`, truth and iteration, which a tuple answers the same."""
+    return {k: (tuple(v) if type(v) is list else v) for k, v in facts.items()}
 
 
 def _provisional(shown: list[LoadedRule], facts: dict[str, Any]) -> dict[str, tuple[str, ...]]:

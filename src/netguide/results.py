@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)
@@ -152,3 +152,47 @@ class Evaluation:
         from netguide.answer import group_answer  # answer builds on these results
 
         return group_answer(self)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled (a process pool's result, copy.copy) with every field computed: a deferred value does not travel.
+        for name in _COMPUTED_ON_READ:
+            getattr(self, name)
+        return dict(self.__dict__)
+
+
+class Deferred:
+    """A field value computed when first read (see _ComputedOnRead): evaluate() gives missing_facts this way,
+    since many callers never read them."""
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute: Callable[[], Any]):
+        self.compute = compute
+
+
+class _ComputedOnRead:
+    """A dataclass field that may be given as a Deferred: the first read computes and keeps the value, so every
+    read, ==, repr, to_dict(), dataclasses.replace/asdict and pickling see exactly the value an eager field would
+    hold. A data descriptor: the frozen dataclass's own __init__ stores through it."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        if obj is None:
+            return self
+        try:
+            value = obj.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+        if type(value) is Deferred:
+            value = obj.__dict__[self.name] = value.compute()
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.name] = value
+
+
+_COMPUTED_ON_READ = ("missing_facts",)
+for _name in _COMPUTED_ON_READ:  # after @dataclass, which must not take the descriptor for a default
+    setattr(Evaluation, _name, _ComputedOnRead(_name))
