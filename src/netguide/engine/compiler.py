@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from netguide import conditions
 from netguide.conditions import All, AnyOf, Condition, Test
 from netguide.errors import Problem, RulebookError
 from netguide.rulebook.loader import LoadedRule, Rulebook
-from netguide.vocabulary import BOOL, FACTS, LIST, NUMBER, NUMBER_DECIMALS
+from netguide.vocabulary import BOOL, ENUM, FACTS, LIST, NUMBER, NUMBER_DECIMALS
 
 DISCRIMINATOR = ("t", "patient")
 # Every ruleset also holds one rule of the engine adapter's own, matched only by the fact it asserts to warm a new
@@ -134,6 +136,7 @@ class FactEncoder:
 
     def __post_init__(self) -> None:
         self._plan: dict[str, tuple] | None = None
+        self._texts: dict[str, tuple] | None = None
 
     def _encoding_plan(self) -> dict[str, tuple]:
         """Per fact, what encode() writes for it, worked out once (the compiler has filled the tables by the first
@@ -187,7 +190,13 @@ class FactEncoder:
         return tiny
 
     def to_json(self, fact_id: str, sid: str, facts: dict[str, Any]) -> str:
-        """The engine fact as JSON text, numbers written without exponents."""
+        """The engine fact as JSON text, numbers written without exponents: exactly the compact json.dumps of
+        {id, sid, t, **encode(facts)}, put together from pieces written once per fact and value (_text_plan);
+        any value the pieces do not cover takes the general path."""
+        text = self._fast_text(fact_id, sid, facts)
+        return text if text is not None else self._general_text(fact_id, sid, facts)
+
+    def _general_text(self, fact_id: str, sid: str, facts: dict[str, Any]) -> str:
         record = {"id": fact_id, "sid": sid, DISCRIMINATOR[0]: DISCRIMINATOR[1]}
         if self._encode_into(record, facts):
             # json.dumps would write 1e-05, which the engine's parser rejects: write such numbers by hand
@@ -195,8 +204,82 @@ class FactEncoder:
             return "{" + ",".join(parts) + "}"
         return _COMPACT_JSON(record)
 
+    def _text_plan(self) -> dict[str, tuple]:
+        """Per fact, the JSON pieces of its fields: for an enum or a boolean the whole text of every value (its
+        field and the membership fields it sets); for a number its key and each membership's two texts; for a
+        list its count key and each code field's two texts. Written by the same encoder as _general_text."""
+        if self._texts is None:
+            plan: dict[str, tuple] = {}
+            for name, entry in self._encoding_plan().items():
+                spec = FACTS[name]
+                kind = entry[0]
+                if kind == LIST:
+                    has = tuple((code, _pair(fname)) for fname, code in entry[2])
+                    groups = tuple((codes, _pair(fname)) for fname, codes in entry[3])
+                    plan[name] = (LIST, _COMPACT_JSON(entry[1]) + ":", has, groups)
+                elif kind in (ENUM, BOOL):
+                    values = spec.values if kind == ENUM else (True, False)
+                    whole = {}
+                    for v in values:
+                        fields: dict[str, Any] = {}
+                        self._encode_into(fields, {name: v})
+                        whole[v] = _COMPACT_JSON(fields)[1:-1]
+                    plan[name] = (kind, whole)
+                else:
+                    plan[name] = (kind, _COMPACT_JSON(name) + ":", tuple((values, _pair(fname))
+                                                                         for fname, values in entry[1]))
+            self._texts = plan
+        return self._texts
+
+    def _fast_text(self, fact_id: str, sid: str, facts: dict[str, Any]) -> str | None:
+        plan = self._texts if self._texts is not None else self._text_plan()
+        if type(fact_id) is not str or type(sid) is not str:
+            return None
+        parts = ['{"id":' + _json_str(fact_id) + ',"sid":' + _json_str(sid) + _DISCRIMINATOR_TEXT]
+        add = parts.append
+        for name, value in facts.items():
+            entry = plan[name]
+            kind = entry[0]
+            if kind == LIST:
+                add(entry[1] + int.__repr__(len(value)))
+                for code, (yes, no) in entry[2]:
+                    add(yes if code in value else no)
+                for codes, (yes, no) in entry[3]:
+                    add(yes if codes.intersection(value) else no)
+                continue
+            if kind == ENUM or kind == BOOL:
+                piece = entry[1].get(value) if type(value) in (str, bool) else None
+                if piece is None:
+                    return None
+                add(piece)
+                continue
+            vt = type(value)
+            if vt is int:
+                add(entry[1] + int.__repr__(value))
+            elif vt is float:
+                number = engine_number(value)
+                if type(number) is int:
+                    add(entry[1] + int.__repr__(number))
+                elif 0 < abs(number) < 1e-4 or not math.isfinite(number):
+                    return None  # written by hand (no exponent) on the general path
+                else:
+                    add(entry[1] + float.__repr__(number))
+            else:
+                return None
+            for values, (yes, no) in entry[2]:
+                add(yes if value in values else no)
+        return ",".join(parts) + "}"
+
+
+def _pair(field_name: str) -> tuple[str, str]:
+    """The JSON texts of a 1/0 field: ('"name":1', '"name":0')."""
+    key = _COMPACT_JSON(field_name) + ":"
+    return key + "1", key + "0"
+
 
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps(..., separators=(",", ":")), built once
+_json_str = encode_basestring_ascii  # how that encoder writes a string
+_DISCRIMINATOR_TEXT = "," + _COMPACT_JSON({DISCRIMINATOR[0]: DISCRIMINATOR[1]})[1:-1]
 
 
 @dataclass(frozen=True)
