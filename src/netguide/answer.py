@@ -70,6 +70,14 @@ class AnswerGroup:
 
 def _merge(recs: list[Recommendation]) -> AnswerItem:
     first = recs[0]
+    if len(recs) == 1:  # most items: one rule's conclusion, as it is (the general case below, written out)
+        provisional = first.provisional
+        return AnswerItem(
+            first.kind, first.interventions, first.trials, (first.statement,), (first.rule_id,),
+            tuple(first.citations), provisional,
+            (first.provided_that,) if provisional and first.provided_that else (),
+            tuple(dict.fromkeys(first.confirm)) if provisional else (),
+            tuple(dict.fromkeys(first.withdrawn_interventions)))
     citations: list[Citation] = []
     for r in recs:
         citations += [c for c in r.citations if c not in citations]

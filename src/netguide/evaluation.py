@@ -17,13 +17,14 @@ Missing facts come from the compiled conditions: a rule that did not fire and wh
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 from typing import Any
 
-from netguide import conditions
 from netguide.consistency import check_consistency
 from netguide.engine.runtime import RulebookLike, Runtime, runtime_for  # noqa: F401  (callers import them here)
-from netguide.patient import Patient, parse_patient
+from netguide.patient import Patient, known_facts, parse_patient  # noqa: F401  (callers import parse_patient here)
 from netguide.results import (
+    Deferred,
     DerivedFact,
     Evaluation,
     Finding,
@@ -37,6 +38,7 @@ from netguide.rulebook.prerequisites import not_to_propose
 from netguide.vocabulary import FACTS, KIND_ORDER, PROPOSING_KINDS
 
 _KIND_RANK = {k: i for i, k in enumerate(KIND_ORDER)}
+_ALLOWED = {name: spec.allowed() for name, spec in FACTS.items()}  # what each fact accepts, as missing facts say
 
 
 def evaluate(patient: Patient | dict[str, Any], rulebook: RulebookLike = None) -> Evaluation:
@@ -44,17 +46,19 @@ def evaluate(patient: Patient | dict[str, Any], rulebook: RulebookLike = None) -
 
     Raises PatientFactError (naming every invalid field) for invalid facts; never returns an empty answer.
     """
-    p = parse_patient(patient)
+    given = known_facts(patient)  # parse_patient(patient).known_facts(), the common case without building a Patient
     rt = runtime_for(rulebook)
-    facts, derived, contradicted = derive(rt.rulebook.implications, p.known_facts())
+    facts, derived, contradicted = derive(rt.rulebook.implications, given)
     fired = rt.engine.fire(facts)
-    return assemble(rt.rulebook, facts, fired, derived, contradicted)
+    return assemble(rt.rulebook, facts, fired, derived, contradicted, defer_missing=True)
 
 
 def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str], derived: tuple[DerivedFact, ...] = (),
-             contradicted: tuple[Finding, ...] = ()) -> Evaluation:
+             contradicted: tuple[Finding, ...] = (), *, defer_missing: bool = False) -> Evaluation:
     """Apply the combination policy to a set of fired rules and build the Evaluation. `facts` include the derived
-    ones; `derived` says which they are, `contradicted` the implications a given fact contradicts."""
+    ones; `derived` says which they are, `contradicted` the implications a given fact contradicts. With
+    `defer_missing` the missing facts are computed when first read (the same value; evaluate() does this, since
+    many callers never read them), from a snapshot of `facts` that nothing the answer holds can change."""
     firing = sorted((book.by_id[rid] for rid in fired), key=lambda r: r.index)
     outcome: dict[str, tuple[str, str]] = {}
     pending = _provisional(firing, facts)
@@ -111,7 +115,8 @@ def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str], deriv
     return Evaluation(
         recommendations=tuple(_provisional_rec(r, _without(r.recommendation, not_again.get(r.id, ())), pending)
                               for r in recs),
-        missing_facts=_missing(book, facts, fired, _offered(recs, facts, not_again), pending),
+        missing_facts=(Deferred(partial(_missing_of, book, _snapshot(facts), frozenset(fired), recs, not_again, pending))
+                       if defer_missing else _missing_of(book, facts, fired, recs, not_again, pending)),
         findings=check_consistency(_given(facts, derived)) + contradicted,
         rulebook_version=book.version_string,
         trace=tuple(_derivation_step(book, d, facts) for d in derived)
@@ -120,14 +125,25 @@ def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str], deriv
     )
 
 
+def _missing_of(book: Rulebook, facts: dict[str, Any], fired: frozenset[str], recs: list[LoadedRule],
+                not_again: dict[str, tuple[str, ...]], pending: dict[str, tuple[str, ...]]) -> tuple[MissingFact, ...]:
+    return _missing(book, facts, fired, _offered(recs, facts, not_again), pending)
+
+
+def _snapshot(facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts with lists as tuples: the trace shares the lists, and a caller may change them before the missing
+    facts are read. Conditions read a list only by `in`, truth and iteration, which a tuple answers the same."""
+    return {k: (tuple(v) if type(v) is list else v) for k, v in facts.items()}
+
+
 def _provisional(shown: list[LoadedRule], facts: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     """The fired rules whose exception (`unless`) is UNKNOWN, with the absent facts it waits on. The engine fired
     them because the exception is not known to hold; it is not known not to hold either."""
     out: dict[str, tuple[str, ...]] = {}
     for r in shown:
         if r.exception is not None:
-            value, waits = conditions.evaluate3(r.exception, facts)
-            if value is conditions.UNKNOWN:
+            waits = r.exception_waits(facts)
+            if waits is not None:  # UNKNOWN
                 out[r.id] = tuple(sorted(waits))
     return out
 
@@ -205,20 +221,33 @@ def _missing(book: Rulebook, facts: dict[str, Any], fired: frozenset[str],
     for rid, waits_on in pending.items():
         for fact in waits_on:
             waiting.setdefault(fact, []).append(rid)
-    known = facts.keys()
-    for i in sorted(book.index.candidates(facts)):
-        r = book.rules[i]
-        if r.id in fired or r.rule.fallback or r.facts <= known or (r.gate and not r.gate & offered):
-            continue  # fired, a fallback, fully decided by known facts, or its regimen is not on the table
-        if not r.not_false(facts):
+    plan = book.missing_plan
+    # Candidates: not made FALSE by a known fact's top-level test (the index), waiting on at least one absent fact
+    # (a rule whose facts are all known is decided), neither a fallback nor fired.
+    waits_on_absent = 0
+    for fact, uses in plan.uses:
+        if fact not in facts:
+            waits_on_absent |= uses
+    mask = book.index.candidate_mask(facts) & waits_on_absent & ~plan.fallback
+    bit = plan.bit
+    for rid in fired:
+        mask &= ~bit.get(rid, 0)
+    by_position = plan.rules
+    while mask:  # in rulebook order: lowest bit first
+        low = mask & -mask
+        mask ^= low
+        rid, gate, not_false, waits = by_position[low.bit_length() - 1]
+        if gate and not gate & offered:
+            continue  # its regimen is not on the table
+        if not not_false(facts):
             continue  # a known fact already makes it FALSE
-        value, waits_on = conditions.evaluate3(r.condition, facts)
-        if value is conditions.UNKNOWN:
+        waits_on = waits(facts)
+        if waits_on is not None:  # UNKNOWN
             for fact in waits_on:
-                waiting.setdefault(fact, []).append(r.id)
+                waiting.setdefault(fact, []).append(rid)
     ordered = sorted(waiting.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    return tuple(MissingFact(f, tuple(sorted(rules, key=lambda rid: book.by_id[rid].index)), FACTS[f].allowed())
-                 for f, rules in ordered)
+    position = book.position
+    return tuple(MissingFact(f, tuple(sorted(rules, key=position.__getitem__)), _ALLOWED[f]) for f, rules in ordered)
 
 
 def _trace(r: LoadedRule, facts: dict[str, Any], outcome: str, detail: str) -> TraceStep:

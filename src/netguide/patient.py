@@ -121,6 +121,77 @@ def parse_patient(data: Any) -> "Patient":
     raise PatientFactError(sorted(problems, key=lambda p: p.field or ""))
 
 
+def _fast_plan() -> tuple[tuple[str, str, Any], ...]:
+    """Per fact, in model order: (name, type, what a valid value is: the set of values, or the range)."""
+    out = []
+    for name, spec in FACTS.items():
+        if spec.type in (ENUM, LIST):
+            allowed: Any = frozenset(spec.values if spec.type == ENUM else INTERVENTIONS)
+        elif spec.type in (INTEGER, NUMBER):
+            allowed = spec.range or (-math.inf, math.inf)
+        else:
+            allowed = None
+        out.append((name, spec.type, allowed))
+    return tuple(out)
+
+
+_FAST_PLAN = _fast_plan()
+_MAX_ITEMS = len(INTERVENTIONS)
+
+
+def known_facts(data: Any) -> dict[str, Any]:
+    """parse_patient(data).known_facts(), without building a Patient when `data` is a plain dict whose every value
+    already has the exact type and a value the model accepts (most callers' input): then the facts are what the
+    model would return, in the model's order (numbers kept to NUMBER_DECIMALS as the model does). Anything else,
+    and every refusal, goes through parse_patient, so errors and their messages are the model's."""
+    if type(data) is dict:
+        facts = _known_facts_fast(data)
+        if facts is not None:
+            return facts
+    return parse_patient(data).known_facts()
+
+
+def _known_facts_fast(data: dict) -> dict[str, Any] | None:
+    for key in data:
+        if type(key) is not str or key not in FACTS:
+            return None
+    out: dict[str, Any] = {}
+    for name, kind, allowed in _FAST_PLAN:
+        value = data.get(name)
+        if value is None:
+            continue
+        vt = type(value)
+        if kind == ENUM:
+            if vt is not str or value not in allowed:
+                return None
+        elif kind == BOOL:
+            if vt is not bool:
+                return None
+        elif kind == INTEGER:
+            if vt is not int or not allowed[0] <= value <= allowed[1]:
+                return None
+        elif kind == NUMBER:
+            if vt is float:
+                if not (math.isfinite(value) and allowed[0] <= value <= allowed[1]):
+                    return None
+            elif vt is not int or not allowed[0] <= value <= allowed[1]:  # an int is compared exactly, never converted
+                return None
+            value = keep_decimals(value)
+            if not allowed[0] <= value <= allowed[1]:
+                return None
+        elif kind == LIST:
+            if vt is not list or len(value) > _MAX_ITEMS:
+                return None
+            for code in value:
+                if type(code) is not str or code not in allowed:
+                    return None
+            value = list(value)
+        else:
+            return None
+        out[name] = value
+    return out
+
+
 def _refused_before_validation(data: dict[Any, Any]) -> list[Problem]:
     """Unknown keys, over-long lists and list facts that are no list, found without pydantic: a million
     unknown keys or list items cost one pass here, not a million validation errors and messages."""

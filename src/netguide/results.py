@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,9 @@ class DerivedFact:
                 "from_facts": list(self.from_facts), "why": self.why}
 
 
+_ATOMIC = (str, int, float, bool, type(None))  # asdict returns these as they are (copy.deepcopy's atomic types)
+
+
 @dataclass(frozen=True)
 class TraceStep:
     """Why a rule fired: the facts it tested, its condition, and what became of its conclusion."""
@@ -103,7 +106,22 @@ class TraceStep:
     detail: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # What dataclasses.asdict gives (every list copied, nothing shared with the step), written out: asdict
+        # walks and deep-copies every value, 7x slower. Facts hold scalars and lists of codes; anything else
+        # takes asdict's own path, so the output is the same whatever a caller put in a step.
+        if not (type(self.facts) is dict and type(self.rule_id) is str and type(self.outcome) is str
+                and type(self.condition) is str and type(self.location) is str and type(self.detail) is str):
+            return asdict(self)
+        facts = {}
+        for name, value in self.facts.items():
+            kind = type(value)
+            if kind is list and all([type(v) is str for v in value]):
+                value = value[:]
+            elif kind not in _ATOMIC:
+                return asdict(self)
+            facts[name] = value
+        return {"rule_id": self.rule_id, "outcome": self.outcome, "facts": facts, "condition": self.condition,
+                "location": self.location, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -134,3 +152,47 @@ class Evaluation:
         from netguide.answer import group_answer  # answer builds on these results
 
         return group_answer(self)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled (a process pool's result, copy.copy) with every field computed: a deferred value does not travel.
+        for name in _COMPUTED_ON_READ:
+            getattr(self, name)
+        return dict(self.__dict__)
+
+
+class Deferred:
+    """A field value computed when first read (see _ComputedOnRead): evaluate() gives missing_facts this way,
+    since many callers never read them."""
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute: Callable[[], Any]):
+        self.compute = compute
+
+
+class _ComputedOnRead:
+    """A dataclass field that may be given as a Deferred: the first read computes and keeps the value, so every
+    read, ==, repr, to_dict(), dataclasses.replace/asdict and pickling see exactly the value an eager field would
+    hold. A data descriptor: the frozen dataclass's own __init__ stores through it."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        if obj is None:
+            return self
+        try:
+            value = obj.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+        if type(value) is Deferred:
+            value = obj.__dict__[self.name] = value.compute()
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.name] = value
+
+
+_COMPUTED_ON_READ = ("missing_facts",)
+for _name in _COMPUTED_ON_READ:  # after @dataclass, which must not take the descriptor for a default
+    setattr(Evaluation, _name, _ComputedOnRead(_name))

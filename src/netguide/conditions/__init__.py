@@ -11,7 +11,7 @@ from .parse import (  # noqa: F401
     OPERATORS_BY_TYPE,
     parse_condition,
 )
-from .predicates import relaxed_predicate  # noqa: F401
+from .predicates import relaxed_predicate, waits_predicate  # noqa: F401
 from .tree import (  # noqa: F401
     ALWAYS,
     ALWAYS_WORD,

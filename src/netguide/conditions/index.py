@@ -29,6 +29,11 @@ class RuleIndex:
             values = FACTS[fact].values if FACTS[fact].type == ENUM else (True, False)
             unconstrained = self.everything - per_rule.keys()
             self._index[fact] = {v: unconstrained | {i for i, a in per_rule.items() if v in a} for v in values}
+        # The same sets as bit masks (bit i: condition i), for candidate_mask().
+        self._everything_mask = (1 << len(conds)) - 1
+        self._masks: dict[str, dict[Any, int]] = {
+            fact: {v: sum(1 << i for i in allowed) for v, allowed in by_value.items()}
+            for fact, by_value in self._index.items()}
 
     def candidates(self, facts: dict[str, Any]) -> frozenset[int]:
         """Indices of the conditions not already made FALSE by a known fact's top-level test."""
@@ -38,4 +43,14 @@ class RuleIndex:
             by_value = index.get(fact)
             if by_value is not None:
                 out = out & by_value[value]
+        return out
+
+    def candidate_mask(self, facts: dict[str, Any]) -> int:
+        """candidates() as a bit mask (bit i set: condition i), one AND per known indexed fact."""
+        out = self._everything_mask
+        masks = self._masks
+        for fact, value in facts.items():
+            by_value = masks.get(fact)
+            if by_value is not None:
+                out &= by_value[value]
         return out

@@ -52,3 +52,54 @@ def relaxed_predicate(cond: Condition, *, strict: bool = False):
     namespace: dict[str, Any] = {"M": _MISSING}
     exec(compile(source, "<netguide relaxed condition>", "exec"), namespace)
     return namespace["relaxed"]
+
+
+def _all(values: tuple) -> Any:
+    """Kleene AND of evaluated parts: False if any is False, else the union of the UNKNOWN parts' waits, else True."""
+    waits = None
+    for v in values:
+        if v is False:
+            return False
+        if v is not True:
+            waits = v if waits is None else waits | v
+    return True if waits is None else waits
+
+
+def _any(values: tuple) -> Any:
+    """Kleene OR of evaluated parts: True if any is True, else the union of the UNKNOWN parts' waits, else False."""
+    waits = None
+    for v in values:
+        if v is True:
+            return True
+        if v is not False:
+            waits = v if waits is None else waits | v
+    return False if waits is None else waits
+
+
+def _waits_source(cond: Condition, slots: dict[str, str], consts: dict[str, Any]) -> str:
+    if isinstance(cond, Test):
+        var = slots.setdefault(cond.fact, f"v{len(slots)}")
+        if cond.op in ("known", "unknown"):
+            return _relaxed_source(cond, slots)  # never UNKNOWN: (v is not M) / (v is M)
+        waits = consts.setdefault(f"W_{var}", frozenset([cond.fact]))  # noqa: F841 (bound in the namespace)
+        strict = _relaxed_source(cond, slots, "is not")  # (v is not M and test)
+        return f"(W_{var} if {var} is M else {strict})"
+    if isinstance(cond, Not):
+        return _waits_source(negation_normal_form(cond), slots, consts)
+    parts = ", ".join(_waits_source(i, slots, consts) for i in cond.items)
+    return f"{'_all' if isinstance(cond, All) else '_any'}(({parts}{',' if len(cond.items) == 1 else ''}))"
+
+
+def waits_predicate(cond: Condition):
+    """A generated three-valued evaluation of `cond` that returns None when it is TRUE or FALSE, and when it is
+    UNKNOWN the absent facts that keep it so: exactly logic.evaluate3's (value, waits), without walking the tree.
+    Negation normal form keeps both (De Morgan preserves Kleene values, and a negated test waits on its fact)."""
+    slots: dict[str, str] = {}
+    consts: dict[str, Any] = {}
+    body = _waits_source(negation_normal_form(cond), slots, consts)
+    loads = "".join(f"    {var} = facts.get({fact!r}, M)\n" for fact, var in slots.items())
+    source = (f"def waits(facts, M=M, _all=_all, _any=_any):\n{loads}    value = {body}\n"
+              "    return None if value is True or value is False else value\n")
+    namespace: dict[str, Any] = {"M": _MISSING, "_all": _all, "_any": _any, **consts}
+    exec(compile(source, "<netguide three-valued condition>", "exec"), namespace)
+    return namespace["waits"]

@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from netguide import conditions
 from netguide.conditions import All, AnyOf, Condition, Test
 from netguide.errors import Problem, RulebookError
 from netguide.rulebook.loader import LoadedRule, Rulebook
-from netguide.vocabulary import BOOL, FACTS, LIST, NUMBER, NUMBER_DECIMALS
+from netguide.vocabulary import BOOL, ENUM, FACTS, LIST, NUMBER, NUMBER_DECIMALS
 
 DISCRIMINATOR = ("t", "patient")
 # Every ruleset also holds one rule of the engine adapter's own, matched only by the fact it asserts to warm a new
@@ -67,9 +69,6 @@ def number_json(x: float | int) -> str:
         return str(v)
     text = format(v, f".{NUMBER_DECIMALS}f").rstrip("0")
     return text + "0" if text.endswith(".") else text
-
-
-_NUMBER_FACTS = tuple(name for name, spec in FACTS.items() if spec.type == NUMBER)
 
 
 def _digest(values) -> str:
@@ -136,48 +135,151 @@ class FactEncoder:
         return names
 
     def __post_init__(self) -> None:
-        self._by_fact: dict[str, list[Membership]] | None = None
+        self._plan: dict[str, tuple] | None = None
+        self._texts: dict[str, tuple] | None = None
 
-    def _memberships_by_fact(self) -> dict[str, list[Membership]]:
-        if self._by_fact is None:
-            by_fact: dict[str, list[Membership]] = {}
+    def _encoding_plan(self) -> dict[str, tuple]:
+        """Per fact, what encode() writes for it, worked out once (the compiler has filled the tables by the first
+        patient): (type, the fields derived from its value). Each tuple keeps the order of the tables it comes
+        from, so a patient's fields, and its JSON text, are exactly what walking the tables would give."""
+        if self._plan is None:
+            by_fact: dict[str, list[tuple[str, frozenset]]] = {}
             for m in self.memberships.values():
-                by_fact.setdefault(m.fact, []).append(m)
-            self._by_fact = by_fact
-        return self._by_fact
+                by_fact.setdefault(m.fact, []).append((m.field, m.values))
+            plan: dict[str, tuple] = {}
+            for name, spec in FACTS.items():
+                if spec.type == LIST:
+                    has = tuple((f"{name}__has_{code}", code) for code in self.list_codes.get(name, ()))
+                    groups = tuple((fname, codes) for fname, (fact, codes) in self.code_groups.items() if fact == name)
+                    plan[name] = (LIST, f"{name}__count", has, groups)
+                else:
+                    plan[name] = (spec.type, tuple(by_fact.get(name, ())))
+            self._plan = plan
+        return self._plan
 
     def encode(self, facts: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        by_fact = self._memberships_by_fact()
+        self._encode_into(out, facts)
+        return out
+
+    def _encode_into(self, out: dict[str, Any], facts: dict[str, Any]) -> bool:
+        """Add the engine fields of `facts` to `out`; True when a number fact is a float so small that json.dumps
+        would write it with an exponent (1e-05), which the engine's parser rejects."""
+        plan = self._plan if self._plan is not None else self._encoding_plan()
+        tiny = False
         for name, value in facts.items():
-            kind = FACTS[name].type
+            entry = plan[name]
+            kind = entry[0]
             if kind == LIST:
-                out[f"{name}__count"] = len(value)
-                for code in self.list_codes.get(name, ()):
-                    out[f"{name}__has_{code}"] = 1 if code in value else 0
-                for fname, (fact, codes) in self.code_groups.items():
-                    if fact == name:
-                        out[fname] = 1 if codes.intersection(value) else 0
+                out[entry[1]] = len(value)
+                for fname, code in entry[2]:
+                    out[fname] = 1 if code in value else 0
+                for fname, codes in entry[3]:
+                    out[fname] = 1 if codes.intersection(value) else 0
                 continue
             if kind == BOOL:
                 out[name] = 1 if value else 0
             elif type(value) is float:
-                out[name] = engine_number(value)
+                number = out[name] = engine_number(value)
+                if kind == NUMBER and type(number) is float and 0 < abs(number) < 1e-4:
+                    tiny = True
             else:
                 out[name] = value
-            for m in by_fact.get(name, ()):
-                out[m.field] = 1 if value in m.values else 0
-        return out
+            for fname, values in entry[1]:
+                out[fname] = 1 if value in values else 0
+        return tiny
 
     def to_json(self, fact_id: str, sid: str, facts: dict[str, Any]) -> str:
-        """The engine fact as JSON text, numbers written without exponents."""
-        fields = self.encode(facts)
-        record = {"id": fact_id, "sid": sid, DISCRIMINATOR[0]: DISCRIMINATOR[1], **fields}
-        if any(0 < abs(fields[n]) < 1e-4 for n in _NUMBER_FACTS if type(fields.get(n)) is float):
+        """The engine fact as JSON text, numbers written without exponents: exactly the compact json.dumps of
+        {id, sid, t, **encode(facts)}, put together from pieces written once per fact and value (_text_plan);
+        any value the pieces do not cover takes the general path."""
+        text = self._fast_text(fact_id, sid, facts)
+        return text if text is not None else self._general_text(fact_id, sid, facts)
+
+    def _general_text(self, fact_id: str, sid: str, facts: dict[str, Any]) -> str:
+        record = {"id": fact_id, "sid": sid, DISCRIMINATOR[0]: DISCRIMINATOR[1]}
+        if self._encode_into(record, facts):
             # json.dumps would write 1e-05, which the engine's parser rejects: write such numbers by hand
             parts = [f"{json.dumps(k)}:{number_json(v) if type(v) is float else json.dumps(v)}" for k, v in record.items()]
             return "{" + ",".join(parts) + "}"
-        return json.dumps(record, separators=(",", ":"))
+        return _COMPACT_JSON(record)
+
+    def _text_plan(self) -> dict[str, tuple]:
+        """Per fact, the JSON pieces of its fields: for an enum or a boolean the whole text of every value (its
+        field and the membership fields it sets); for a number its key and each membership's two texts; for a
+        list its count key and each code field's two texts. Written by the same encoder as _general_text."""
+        if self._texts is None:
+            plan: dict[str, tuple] = {}
+            for name, entry in self._encoding_plan().items():
+                spec = FACTS[name]
+                kind = entry[0]
+                if kind == LIST:
+                    has = tuple((code, _pair(fname)) for fname, code in entry[2])
+                    groups = tuple((codes, _pair(fname)) for fname, codes in entry[3])
+                    plan[name] = (LIST, _COMPACT_JSON(entry[1]) + ":", has, groups)
+                elif kind in (ENUM, BOOL):
+                    values = spec.values if kind == ENUM else (True, False)
+                    whole = {}
+                    for v in values:
+                        fields: dict[str, Any] = {}
+                        self._encode_into(fields, {name: v})
+                        whole[v] = _COMPACT_JSON(fields)[1:-1]
+                    plan[name] = (kind, whole)
+                else:
+                    plan[name] = (kind, _COMPACT_JSON(name) + ":", tuple((values, _pair(fname))
+                                                                         for fname, values in entry[1]))
+            self._texts = plan
+        return self._texts
+
+    def _fast_text(self, fact_id: str, sid: str, facts: dict[str, Any]) -> str | None:
+        plan = self._texts if self._texts is not None else self._text_plan()
+        if type(fact_id) is not str or type(sid) is not str:
+            return None
+        parts = ['{"id":' + _json_str(fact_id) + ',"sid":' + _json_str(sid) + _DISCRIMINATOR_TEXT]
+        add = parts.append
+        for name, value in facts.items():
+            entry = plan[name]
+            kind = entry[0]
+            if kind == LIST:
+                add(entry[1] + int.__repr__(len(value)))
+                for code, (yes, no) in entry[2]:
+                    add(yes if code in value else no)
+                for codes, (yes, no) in entry[3]:
+                    add(yes if codes.intersection(value) else no)
+                continue
+            if kind == ENUM or kind == BOOL:
+                piece = entry[1].get(value) if type(value) in (str, bool) else None
+                if piece is None:
+                    return None
+                add(piece)
+                continue
+            vt = type(value)
+            if vt is int:
+                add(entry[1] + int.__repr__(value))
+            elif vt is float:
+                number = engine_number(value)
+                if type(number) is int:
+                    add(entry[1] + int.__repr__(number))
+                elif 0 < abs(number) < 1e-4 or not math.isfinite(number):
+                    return None  # written by hand (no exponent) on the general path
+                else:
+                    add(entry[1] + float.__repr__(number))
+            else:
+                return None
+            for values, (yes, no) in entry[2]:
+                add(yes if value in values else no)
+        return ",".join(parts) + "}"
+
+
+def _pair(field_name: str) -> tuple[str, str]:
+    """The JSON texts of a 1/0 field: ('"name":1', '"name":0')."""
+    key = _COMPACT_JSON(field_name) + ":"
+    return key + "1", key + "0"
+
+
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps(..., separators=(",", ":")), built once
+_json_str = encode_basestring_ascii  # how that encoder writes a string
+_DISCRIMINATOR_TEXT = "," + _COMPACT_JSON({DISCRIMINATOR[0]: DISCRIMINATOR[1]})[1:-1]
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,17 @@ class LoadedRule:
         return conditions.relaxed_predicate(self.condition)
 
     @cached_property
+    def waits(self):
+        """generated three-valued check: None when the condition is TRUE or FALSE, the facts it waits on when
+        UNKNOWN (conditions.evaluate3, without walking the tree)."""
+        return conditions.waits_predicate(self.condition)
+
+    @cached_property
+    def exception_waits(self):
+        """The same for the exception (`unless`); None for a rule without one."""
+        return conditions.waits_predicate(self.exception) if self.exception is not None else None
+
+    @cached_property
     def condition_text(self) -> str:
         if self.exception is None:
             return conditions.describe(self.condition)
@@ -138,9 +149,34 @@ class Rulebook:
         """The rules (by position) that a patient's known facts still allow; see conditions.RuleIndex."""
         return conditions.RuleIndex([r.condition for r in self.rules])
 
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Rule id -> its position in the rulebook."""
+        return {r.id: r.index for r in self.rules}
+
+    @cached_property
+    def missing_plan(self) -> "MissingPlan":
+        """What evaluation._missing reads of the rules, as bit masks and tuples made once (bit i: rule i)."""
+        return MissingPlan(self.rules)
+
     @property
     def version_string(self) -> str:
         return f"{self.version}+{self.content_hash}"
+
+
+class MissingPlan:
+    """The rules as evaluation._missing reads them: per rule (by position) (id, gate, not_false, waits), and masks
+    of the fallback rules and of the rules testing each fact, so that whole groups are ruled out with one AND."""
+
+    def __init__(self, rules: list[LoadedRule]):
+        self.rules = tuple((r.id, r.gate, r.not_false, r.waits) for r in rules)
+        self.bit = {r.id: 1 << r.index for r in rules}
+        self.fallback = sum(1 << r.index for r in rules if r.rule.fallback)
+        uses: dict[str, int] = {}
+        for r in rules:
+            for fact in r.facts:
+                uses[fact] = uses.get(fact, 0) | (1 << r.index)
+        self.uses = tuple(uses.items())
 
 
 def load_rulebook(directory: Path | str | None = None, texts: Mapping[str, str] | None = None) -> Rulebook:

@@ -152,6 +152,50 @@ def test_the_relaxed_predicate_is_false_exactly_when_kleene_is_false():
             assert strict(facts) is (evaluate3(parsed, facts)[0] is True), (raw, facts)
 
 
+def test_the_waits_predicate_is_evaluate3_without_the_walk():
+    """waits_predicate gives None when the condition is TRUE or FALSE and, when it is UNKNOWN, exactly the facts
+    evaluate3 says it waits on: on every combination of these values, and on every shipped rule's condition and
+    exception for random patients."""
+    import itertools
+    import random
+
+    from netguide.patient import parse_patient
+    from netguide.proving.samples import random_patient
+    from netguide.rulebook.loader import load_rulebook
+
+    raws = [{"grade": "G3", "primary_site": ["pancreas", "lung"]},
+            {"not": {"any": [{"grade": "G3"}, {"ki67_percent": {"above": 10}}]}},
+            {"prior_therapies": {"excludes": ["SSA", "PRRT"]}, "sstr_imaging": {"known": False}},
+            {"any": [{"bulky_disease": True}, {"ecog_ps": {"at_least": 2}}], "grade": {"not": ["G1", "G2"]}},
+            {"any": [{"prior_therapies": {"empty": True}}, {"all": [{"grade": "G1"}]}]}]
+    values = {"grade": [None, "G1", "G3"], "primary_site": [None, "lung", "colorectal"], "ki67_percent": [None, 10, 10.5],
+              "prior_therapies": [None, [], ["SSA"]], "sstr_imaging": [None, "negative"],
+              "bulky_disease": [None, True, False], "ecog_ps": [None, 1, 2]}
+
+    def agrees(parsed, pred, facts):
+        value, waits = evaluate3(parsed, facts)
+        assert pred(facts) == (waits if value is UNKNOWN else None), (parsed, facts)
+
+    for raw in raws:
+        parsed = cond(raw)
+        pred = c.waits_predicate(parsed)
+        for combo in itertools.product(*values.values()):
+            agrees(parsed, pred, {k: v for k, v in zip(values, combo) if v is not None})
+    book = load_rulebook()
+    conds = [r.condition for r in book.rules] + [r.exception for r in book.rules if r.exception is not None]
+    preds = [c.waits_predicate(x) for x in conds]
+    rng = random.Random(3)
+    for _ in range(300):
+        facts = parse_patient(random_patient(rng)).known_facts()
+        for parsed, pred in zip(conds, preds):
+            agrees(parsed, pred, facts)
+    assert c.waits_predicate(c.ALWAYS)({}) is None
+    for _ in range(300):
+        facts = parse_patient(random_patient(rng)).known_facts()
+        mask = book.index.candidate_mask(facts)
+        assert {i for i in range(len(book.rules)) if mask >> i & 1} == book.index.candidates(facts)
+
+
 @pytest.mark.parametrize("raw,facts,want", [
     ({"prior_therapies": {"empty": True}}, {"prior_therapies": []}, True),
     ({"prior_therapies": {"empty": True}}, {"prior_therapies": ["SSA"]}, False),

@@ -121,3 +121,33 @@ def test_a_threshold_finer_than_six_decimals_is_refused_at_compile_time(tmp_path
     with pytest.raises(RulebookError) as exc:
         compile_rulebook(one_rule_book(tmp_path, "{ki67_percent: {above: 0.0000001}}"))
     assert "number-precision" in str(exc.value) and "n.yaml:7" in str(exc.value)
+
+
+def test_the_engine_fact_text_is_the_plain_encoding():
+    """FactEncoder.to_json, put together from pieces written once per fact and value, writes exactly what json.dumps
+    of {id, sid, t, **encode(facts)} writes (and what its general path writes, for values the pieces do not cover),
+    and numbers below 1e-4 without an exponent (the engine refuses 1e-05)."""
+    import json
+    import random
+
+    from netguide.engine.compiler import engine_number
+    from netguide.engine.runtime import runtime_for
+    from netguide.patient import parse_patient
+    from netguide.proving.samples import random_patient
+
+    encoder = runtime_for(None).compiled.encoder
+    rng = random.Random(5)
+    for i in range(2000):
+        facts = parse_patient(random_patient(rng)).known_facts()
+        record = {"id": f"p{i}", "sid": "s", "t": "patient", **encoder.encode(facts)}
+        assert encoder.to_json(f"p{i}", "s", facts) == json.dumps(record, separators=(",", ":"))
+        assert encoder.to_json(f"p{i}", "s", facts) == encoder._general_text(f"p{i}", "s", facts)
+    for odd in ({"ki67_percent": 12.0}, {"ki67_percent": 1e-7}, {"ecog_ps": 2.0}, {"bulky_disease": 1},
+                {"grade": True}, {"prior_therapies": ("SSA",)}):
+        record = {"id": "x", "sid": "s", "t": "patient", **encoder.encode(odd)}
+        assert encoder.to_json("x", "s", odd) == encoder._general_text("x", "s", odd)
+        if "ki67_percent" not in odd or odd["ki67_percent"] >= 1e-4:
+            assert encoder.to_json("x", "s", odd) == json.dumps(record, separators=(",", ":"))
+    text = encoder.to_json("p", "s", {"ki67_percent": 0.00005, "grade": "G1"})
+    assert "e-" not in text and '"ki67_percent":0.00005' in text and json.loads(text)["ki67_percent"] == 0.00005
+    assert engine_number(0.00005) == 0.00005

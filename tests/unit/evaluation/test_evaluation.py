@@ -246,3 +246,46 @@ def test_thoracic_carcinoids_are_not_asked_for_a_grade_after_resection():
             ev = _shipped({"differentiation": "well", "primary_site": site, "lung_histology": histology,
                            "treatment_setting": "adjuvant", "resection_status": "R0"})
             assert "grade" not in {m.fact for m in ev.missing_facts}, (site, histology)
+
+
+def test_missing_facts_computed_on_read_are_the_eager_ones_everywhere():
+    """evaluate() computes missing_facts when first read; the value is what assemble() computes at once, and
+    every way of looking at an Evaluation (==, repr, to_dict, dataclasses.replace/asdict, copy, pickle for a process
+    pool) sees it. Changing a list the answer shares (a trace step's facts) before reading does not change it."""
+    import copy
+    import dataclasses
+    import pickle
+    import random
+
+    from netguide.evaluation import assemble, runtime_for
+    from netguide.patient import parse_patient
+    from netguide.proving.samples import random_patient
+    from netguide.results import Evaluation
+    from netguide.rulebook.implications import derive
+
+    shipped = runtime_for(None)
+    book = shipped.rulebook
+    rng = random.Random(4)
+    looks = [lambda e: e, pickle.loads, copy.copy, copy.deepcopy]
+    for i in range(200):
+        patient = random_patient(rng)
+        facts, derived, contradicted = derive(book.implications, parse_patient(patient).known_facts())
+        eager = assemble(book, facts, shipped.engine.fire(facts), derived, contradicted)
+        assert type(vars(eager)["missing_facts"]) is tuple
+        look = looks[i % len(looks)]
+        ev = evaluate(patient, shipped)
+        derived_names = {d.fact for d in ev.derived_facts}  # (a derived list is the implication's own: left alone)
+        for step in ev.trace:  # a caller changing what it was given must not change what it reads later
+            for name, value in step.facts.items():
+                if isinstance(value, list) and name not in derived_names:
+                    value.append("SSA")
+        ev = look(pickle.dumps(ev)) if look is pickle.loads else look(ev)
+        assert ev.missing_facts == eager.missing_facts
+        fresh = evaluate(patient, shipped)
+        assert fresh == eager and repr(fresh) == repr(evaluate(patient, shipped))
+        assert evaluate(patient, shipped).to_dict() == eager.to_dict()
+        assert dataclasses.asdict(evaluate(patient, shipped)) == dataclasses.asdict(eager)
+        assert dataclasses.replace(evaluate(patient, shipped), findings=()).missing_facts == eager.missing_facts
+    assert [f.name for f in dataclasses.fields(Evaluation)][:2] == ["recommendations", "missing_facts"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        evaluate({}, shipped).missing_facts = ()

@@ -227,3 +227,30 @@ def test_a_non_finite_number_is_named_as_such():
     """A .nan or .inf Ki-67 (YAML keeps them floats) is refused as 'not a finite number', shown as a word."""
     (p,) = _problems({"ki67_percent": float("nan")})
     assert "ki67_percent: nan is not a finite number" in p.message and p.value == "nan"
+
+
+def test_known_facts_is_parse_patient_known_facts_with_or_without_the_fast_path():
+    """patient.known_facts(data) gives parse_patient(data).known_facts(): the same facts, in the same order, of the
+    same types, for the fuzzer's valid, invalid and hostile inputs; and for a refused input the same error, with the
+    same message and problems (the fast path only ever accepts; it never words a refusal)."""
+    import random
+
+    from netguide.patient import known_facts
+    from netguide.proving.fuzzing import random_input
+
+    def outcome(fn, data):
+        try:
+            facts = fn(data)
+        except PatientFactError as exc:
+            return "refused", str(exc), [p.to_dict() for p in exc.problems]
+        return "facts", list(facts.items()), [type(v) for v in facts.values()]
+
+    rng = random.Random(11)
+    for _ in range(3000):
+        _, data = random_input(rng)
+        assert outcome(known_facts, data) == outcome(lambda d: parse_patient(d).known_facts(), data), data
+    edges = [{"ki67_percent": 12}, {"ki67_percent": 12.0000004}, {"ki67_percent": 100.0000004}, {"ki67_percent": -0.0},
+             {"ki67_percent": 10**400}, {"ecog_ps": True}, {"grade": None}, {"prior_therapies": ("SSA",)},
+             {"prior_therapies": {"SSA", "PRRT"}}, {"prior_therapies": []}, {"bulky_disease": 1}]
+    for data in edges:
+        assert outcome(known_facts, data) == outcome(lambda d: parse_patient(d).known_facts(), data), data
