@@ -86,7 +86,8 @@ class DerivedFact:
     why: str  # the vocabulary meaning or the review's sentence it rests on
 
     def to_dict(self) -> dict[str, Any]:
-        return {"fact": self.fact, "value": self.value, "implication": self.implication,
+        value = list(self.value) if isinstance(self.value, list) else self.value  # JSON data of its own, not the answer's
+        return {"fact": self.fact, "value": value, "implication": self.implication,
                 "from_facts": list(self.from_facts), "why": self.why}
 
 

@@ -111,8 +111,12 @@ def derive(implications: list[Implication], given: dict[str, Any]
             used = tuple(f for f in imp.facts if f in facts)
             for fact, value in imp.then.items():
                 if fact not in facts:
+                    # A list of its own for each answer: the implication's list must never be reachable from one
+                    # (a caller appending to a derived list in the trace would change every later answer).
+                    value = list(value) if isinstance(value, list) else value
                     facts[fact] = value
-                    derived.append(DerivedFact(fact, value, imp.id, used, imp.why))
+                    derived.append(DerivedFact(fact, list(value) if isinstance(value, list) else value, imp.id,
+                                               used, imp.why))
                     added = True
                 elif facts[fact] != value and fact in given and (imp.id, fact) not in contradicted:
                     contradicted[(imp.id, fact)] = Finding(

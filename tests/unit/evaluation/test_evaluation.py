@@ -289,3 +289,29 @@ def test_missing_facts_computed_on_read_are_the_eager_ones_everywhere():
     assert [f.name for f in dataclasses.fields(Evaluation)][:2] == ["recommendations", "missing_facts"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         evaluate({}, shipped).missing_facts = ()
+
+
+def test_no_list_in_an_answer_is_shared_with_later_answers_or_the_input():
+    """A caller may change what it was given: appending to a derived list in the trace must not reach the
+    implication it came from (every later answer), nor may changing the input change the answer already given."""
+    import netguide
+
+    patient = {"differentiation": "well", "primary_site": "pancreas", "grade": "G2", "treatment_setting": "advanced",
+               "prior_therapies": []}
+    import json
+
+    first = netguide.evaluate(patient)
+    before = first.to_dict()
+    snapshot = json.dumps(before, sort_keys=True)
+    for step in first.trace:
+        for value in step.facts.values():
+            if isinstance(value, list):
+                value.append("SSA")
+    for d in first.derived_facts:
+        if isinstance(d.value, list):
+            d.value.append("SSA")
+    assert json.dumps(before, sort_keys=True) == snapshot  # to_dict() is data of its own, not the answer's
+    again = netguide.evaluate(patient)
+    assert json.dumps(again.to_dict(), sort_keys=True) == snapshot
+    patient["prior_therapies"].append("CAPTEM")
+    assert json.dumps(again.to_dict(), sort_keys=True) == snapshot
