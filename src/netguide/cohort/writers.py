@@ -14,7 +14,7 @@ from netguide.errors import OutputError
 class JsonlWriter:
     def __init__(self, path: Path):
         try:
-            self._f = open(path, "w", encoding="utf-8", newline="\n")
+            self._f = open(path, "wb")
         except OSError as exc:
             raise OutputError(f"{path}: {exc.strerror or exc}") from None
         self.path = path
