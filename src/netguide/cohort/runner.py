@@ -116,6 +116,9 @@ def _pool(work: Iterator[Chunk], rules: str | None, jobs: int, start_method: str
         except BrokenProcessPool:
             raise CohortInputError("a cohort worker process died (killed, or out of memory); nothing after the "
                                    "last written row was evaluated") from None
+        except BaseException:  # Ctrl-C, a write error: drop the chunks not yet started rather than finish them
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def _dask(work: Iterator[Chunk], rules: str | None, jobs: int, scheduler: str | None = None,

@@ -116,3 +116,20 @@ def test_a_spreadsheet_byte_order_mark_is_not_part_of_the_first_column(tmp_path:
     path = tmp_path / "p.csv"
     path.write_bytes("\ufeffgrade\nG1\n".encode("utf-8"))
     assert READERS["csv"].open(path, ReadOptions()).header == ("grade",)
+
+
+def test_a_missing_extra_is_one_line_naming_what_to_install(tmp_path: Path, monkeypatch):
+    """Parquet without pyarrow, dask without distributed: the error says `pip install -e ".[cohort]"`."""
+    import sys
+
+    from netguide.cohort import run_cohort
+
+    (tmp_path / "p.jsonl").write_text('{"grade": "G1"}\n', encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(CohortInputError, match=r'pyarrow: pip install -e "\.\[cohort\]"'):
+        READERS["parquet"].open(tmp_path / "p.parquet", ReadOptions())
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(CohortInputError, match=r'dask.distributed: pip install -e "\.\[cohort\]"'):
+        run_cohort(tmp_path / "p.jsonl", tmp_path / "o.jsonl", backend="dask", jobs=1)
+    assert not (tmp_path / "o.jsonl").exists()
