@@ -16,12 +16,11 @@ import json
 import multiprocessing
 import re
 from pathlib import Path
-from typing import Any
 
-from netguide.cohort.concordance import ConcordanceReport, render_concordance
-from netguide.cohort.runner import BACKENDS, DEFAULT_CHUNK, CohortResult, run_cohort
+from netguide.cohort.concordance import ConcordanceReport
+from netguide.cohort.runner import BACKENDS, DEFAULT_CHUNK, run_cohort
 from netguide.errors import OutputError, UsageError
-from netguide.reporting import CommandOutcome, render, text_reporter
+from netguide.reporting import CommandOutcome, render
 
 SHARED_OPTIONS = ("rules", "format")
 
@@ -82,42 +81,6 @@ def run(args: argparse.Namespace) -> CommandOutcome:
     if args.measure_report:
         _write(args.measure_report, json.dumps(measure_report(report, period), indent=2, ensure_ascii=False) + "\n")
     return CommandOutcome(result, result.ok)
-
-
-@text_reporter(CohortResult)
-def render_result(result: CohortResult, **_: Any) -> str:
-    rate = result.records / result.seconds if result.seconds else 0
-    out = [f"{result.records:,} records from {result.input} -> {result.output} ({result.output_format}); "
-           f"rulebook {result.rulebook_version}",
-           f"{result.backend}, {result.jobs} job{'s' if result.jobs != 1 else ''}: {result.seconds:.1f} s, "
-           f"{rate:,.0f} patients/s"]
-    if result.invalid:
-        out.append(f"invalid rows: {result.invalid:,} (each written to the output as an error answer); by field: "
-                   + ", ".join(f"{f} {n:,}" for f, n in result.invalid_fields.most_common()))
-        for row, problems in result.errors:
-            out.append(f"  row {row}: " + "; ".join(_problem_text(p) for p in problems))
-        if result.invalid > len(result.errors):
-            out.append(f"  ... and {result.invalid - len(result.errors):,} more invalid rows (see the output)")
-    else:
-        out.append("invalid rows: 0")
-    if result.concordance is not None:
-        out += ["", render_concordance(result.concordance)]
-    else:
-        out.append("concordance: no record gives its treatment (column 'treatment_given')")
-    return "\n".join(out)
-
-
-def _problem_text(p: dict[str, Any]) -> str:
-    text = p.get("message", "")
-    if p.get("field") and not text.startswith(str(p["field"])):
-        text = f"{p['field']}: {text}"
-    if "value" in p and p["value"] is not None and repr(p["value"]) not in text:
-        text += f" (got {p['value']!r})"
-    if p.get("allowed") and str(p["allowed"]) not in text:
-        text += f"; allowed: {p['allowed']}"
-    if p.get("suggestion"):
-        text += f" (did you mean '{p['suggestion']}'?)"
-    return text
 
 
 __all__ = ["add_arguments", "run", "ConcordanceReport"]

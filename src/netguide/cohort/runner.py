@@ -23,11 +23,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from netguide.cohort.concordance import ConcordanceReport, build_report
+from netguide.cohort.concordance import ConcordanceReport, build_report, render_concordance
 from netguide.cohort.readers import CohortInputError, Opened, ReadOptions, reader_for
 from netguide.cohort.worker import Chunk, ChunkResult, evaluate_chunk, warm
 from netguide.cohort.writers import WRITERS, output_format
 from netguide.errors import UsageError
+from netguide.reporting import text_reporter
 
 DEFAULT_CHUNK = 2000
 BACKENDS = ("pool", "dask")
@@ -224,3 +225,39 @@ def run_cohort(input_path: str | Path, out: str | Path, *, jobs: int | None = No
         order = {r.id: r.index for r in book.rules}
         result.concordance = build_report(tally, book.version_string, result.records - result.invalid, order)
     return result
+
+
+@text_reporter(CohortResult)
+def render_result(result: CohortResult, **_: Any) -> str:
+    rate = result.records / result.seconds if result.seconds else 0
+    out = [f"{result.records:,} records from {result.input} -> {result.output} ({result.output_format}); "
+           f"rulebook {result.rulebook_version}",
+           f"{result.backend}, {result.jobs} job{'s' if result.jobs != 1 else ''}: {result.seconds:.1f} s, "
+           f"{rate:,.0f} patients/s"]
+    if result.invalid:
+        out.append(f"invalid rows: {result.invalid:,} (each written to the output as an error answer); by field: "
+                   + ", ".join(f"{f} {n:,}" for f, n in result.invalid_fields.most_common()))
+        for row, problems in result.errors:
+            out.append(f"  row {row}: " + "; ".join(_problem_text(p) for p in problems))
+        if result.invalid > len(result.errors):
+            out.append(f"  ... and {result.invalid - len(result.errors):,} more invalid rows (see the output)")
+    else:
+        out.append("invalid rows: 0")
+    if result.concordance is not None:
+        out += ["", render_concordance(result.concordance)]
+    else:
+        out.append("concordance: no record gives its treatment (column 'treatment_given')")
+    return "\n".join(out)
+
+
+def _problem_text(p: dict[str, Any]) -> str:
+    text = p.get("message", "")
+    if p.get("field") and not text.startswith(str(p["field"])):
+        text = f"{p['field']}: {text}"
+    if "value" in p and p["value"] is not None and repr(p["value"]) not in text:
+        text += f" (got {p['value']!r})"
+    if p.get("allowed") and str(p["allowed"]) not in text:
+        text += f"; allowed: {p['allowed']}"
+    if p.get("suggestion"):
+        text += f" (did you mean '{p['suggestion']}'?)"
+    return text

@@ -175,3 +175,16 @@ def test_usage_and_input_errors_are_one_clear_line(tmp_path, argv, message):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode in (1, 2) and message in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_no_progress_bar_off_a_terminal(monkeypatch):
+    """The bar is for a person at a terminal; a pipe, a file or a CI log gets nothing."""
+    from netguide.cohort import runner
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert runner._progress(True) is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert runner._progress(False) is None
+    bar = runner._progress(True)
+    assert bar is not None
+    bar.close()
