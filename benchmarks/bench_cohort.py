@@ -191,7 +191,8 @@ def main() -> None:
         for k, v in breakdown(sample).items():
             print(f"  {k:58} {v:10.1f}")
         expected, took, n = serial_digest(sample)
-        print(f"one-at-a-time evaluate() + to_dict() + json.dumps: {n / took:,.0f} patients/s ({took:.1f} s)")
+        print(f"one-at-a-time evaluate() + to_dict() + json.dumps: {n / took:,.0f} patients/s ({took:.1f} s); "
+              f"load average {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)")
         for run in args.runs.split(","):
             backend = "dask" if run == "dask" else "pool"
             jobs = 2 if run == "dask" else int(run)
@@ -204,7 +205,8 @@ def main() -> None:
             out.unlink()
             label = "dask, 2 workers" if run == "dask" else f"{jobs} process{'es' if jobs > 1 else ''}"
             print(f"{label:16} {res.records / took:10,.0f} patients/s ({took:.1f} s, {size / 1e9:.2f} GB written); "
-                  f"output identical to one-at-a-time evaluate(): {'yes' if same else 'NO'}")
+                  f"output identical to one-at-a-time evaluate(): {'yes' if same else 'NO'}; load average "
+                  f"{os.getloadavg()[0]:.1f}")
         if args.rss_repeat:
             rss_run(sample, args.rss_repeat, folder, jobs=2)
     finally:
