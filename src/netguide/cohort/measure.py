@@ -25,6 +25,7 @@ DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 MEASURE_URL = "urn:netguide:measure:concordance"
 RULE_SYSTEM = "urn:netguide:codesystem:rule"
 STRATIFIER_SYSTEM = "urn:netguide:codesystem:stratifier"
+IMPROVEMENT, SITE_GRADE = "increase", "site-grade"  # named here: a FHIR code, not one of netguide's problem codes
 POPULATIONS = ("initial-population", "denominator", "denominator-exclusion", "denominator-exception", "numerator")
 
 
@@ -58,7 +59,7 @@ def measure_report(report: ConcordanceReport, period: tuple[str, str] | None = N
                 stratum["measureScore"] = sscore
             strata.append(stratum)
         if strata:
-            group["stratifier"] = [{"code": [{"coding": [{"system": STRATIFIER_SYSTEM, "code": "site-grade"}],
+            group["stratifier"] = [{"code": [{"coding": [{"system": STRATIFIER_SYSTEM, "code": SITE_GRADE}],
                                               "text": "primary site and grade"}], "stratum": strata}]
         groups.append(group)
     period_el: dict[str, Any] = ({"start": period[0], "end": period[1]} if period else
@@ -70,6 +71,6 @@ def measure_report(report: ConcordanceReport, period: tuple[str, str] | None = N
         "type": "summary",
         "measure": f"{MEASURE_URL}|{report.rulebook_version}",
         "period": period_el,
-        "improvementNotation": {"coding": [{"system": IMPROVEMENT_SYSTEM, "code": "increase"}]},
+        "improvementNotation": {"coding": [{"system": IMPROVEMENT_SYSTEM, "code": IMPROVEMENT}]},
         "group": groups,
     }
