@@ -17,9 +17,9 @@ import os
 import pickle
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -84,6 +84,14 @@ def breakdown(path: Path, n: int = 3000) -> dict[str, float]:
     t = time.perf_counter()
     encoded = [json.dumps(d, ensure_ascii=False, separators=(",", ":")) for d in dicts]
     out["json.dumps of to_dict()"] = time.perf_counter() - t
+    from netguide.cohort.encoding import LineEncoder
+
+    enc = LineEncoder()
+    [enc.line(i, e) for i, e in enumerate(evs)]  # parts kept, as in a worker past its first chunk
+    t = time.perf_counter()
+    fast = [enc.line(i, e) for i, e in enumerate(evs)]
+    out["the cohort's line encoder (same bytes as to_dict() + dumps)"] = time.perf_counter() - t
+    assert len(fast) == len(encoded)
     chunk = Chunk(0, RAW_JSON, list(enumerate(lines, start=1)))
     t = time.perf_counter()
     res = evaluate_chunk(chunk)
@@ -115,58 +123,55 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
-def children(pid: int) -> list[int]:
-    out = []
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (pool workers of a forkserver are its grandchildren)."""
+    parent_of: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        out.append(int(entry))
+                    parent_of[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
             except (OSError, ValueError, IndexError):
                 pass
+    out, frontier = [], [pid]
+    while frontier:
+        p = frontier.pop()
+        kids = [c for c, par in parent_of.items() if par == p]
+        out += kids
+        frontier += kids
     return out
 
 
 def rss_run(sample: Path, repeat: int, folder: Path, jobs: int) -> None:
-    """The sample repeated `repeat` times through a pool of `jobs`: RSS of this process and of each worker sampled
-    every half second; growth between 10 % of the run and its end."""
+    """`netguide cohort` in a fresh process over the sample repeated `repeat` times, with a pool of `jobs`: resident
+    memory of the command and of its largest worker sampled every second; growth between 10 % of the run and its
+    end."""
     big = folder / "big.jsonl"
     with open(big, "w", encoding="utf-8") as out:
         for _ in range(repeat):
             with open(sample, encoding="utf-8") as f:
                 shutil.copyfileobj(f, out)
-    samples: list[tuple[float, int, int]] = []
-    stop = threading.Event()
-    me = os.getpid()
-
-    def watch() -> None:
-        start = time.perf_counter()
-        while not stop.wait(0.5):
-            kids = children(me)
-            worker_rss = max((rss_kb(k) for k in kids), default=0)
-            samples.append((time.perf_counter() - start, rss_kb(me), worker_rss))
-
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
+    dst = folder / "big_out.jsonl"
     start = time.perf_counter()
-    res = run_cohort(big, folder / "big_out.jsonl", jobs=jobs)
+    proc = subprocess.Popen([sys.executable, "-m", "netguide", "cohort", str(big), "--out", str(dst), "--jobs",
+                             str(jobs), "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    samples: list[tuple[int, int]] = []
+    while proc.poll() is None:
+        time.sleep(1)
+        samples.append((rss_kb(proc.pid), max((rss_kb(k) for k in descendants(proc.pid)), default=0)))
     took = time.perf_counter() - start
-    stop.set()
-    thread.join()
-    (folder / "big_out.jsonl").unlink()
+    written = dst.stat().st_size if dst.exists() else 0
+    dst.unlink(missing_ok=True)
     big.unlink()
-    if len(samples) < 4:
-        print("rss: run too short to sample")
+    if proc.returncode not in (0, 1) or len(samples) < 10:
+        print(f"rss: the run failed or was too short (exit {proc.returncode}): {proc.stderr.read().decode()[:300]}")
         return
-    early = samples[max(1, len(samples) // 10)]
-    peak_parent = max(s[1] for s in samples)
-    peak_worker = max(s[2] for s in samples)
-    last = samples[-1]
-    print(f"RSS over {res.records:,} patients ({took:.0f} s, {res.records / took:,.0f} patients/s, jobs {jobs}): "
-          f"parent {early[1] / 1024:.0f} MB at 10 % -> {last[1] / 1024:.0f} MB at the end (peak "
-          f"{peak_parent / 1024:.0f} MB); largest worker {early[2] / 1024:.0f} MB -> {last[2] / 1024:.0f} MB "
-          f"(peak {peak_worker / 1024:.0f} MB)")
+    early, last = samples[len(samples) // 10], samples[-2]
+    n = repeat * sum(1 for _ in open(sample, encoding="utf-8"))
+    print(f"RSS over {n:,} patients ({took:.0f} s, {n / took:,.0f} patients/s, jobs {jobs}, {written / 1e9:.1f} GB "
+          f"written): the command {early[0] / 1024:.0f} MB at 10 % -> {last[0] / 1024:.0f} MB at the end (peak "
+          f"{max(s[0] for s in samples) / 1024:.0f} MB); largest worker {early[1] / 1024:.0f} MB -> "
+          f"{last[1] / 1024:.0f} MB (peak {max(s[1] for s in samples) / 1024:.0f} MB)")
 
 
 def main() -> None:
@@ -174,7 +179,7 @@ def main() -> None:
     ap.add_argument("--patients", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--runs", default="1,2,dask", help="which runs: 1, 2 (processes), dask (2 workers)")
-    ap.add_argument("--chunk-size", type=int, default=2000)
+    ap.add_argument("--chunk-size", type=int, default=500)
     ap.add_argument("--rss-repeat", type=int, default=0, help="also run the sample this many times over for RSS")
     ap.add_argument("--keep", help="keep the generated sample at this path")
     args = ap.parse_args()
@@ -187,13 +192,15 @@ def main() -> None:
               f"{os.cpu_count()} cores; python {sys.version.split()[0]}")
         if args.keep:
             shutil.copy(sample, args.keep)
-        print("per patient (µs), one process:")
-        for k, v in breakdown(sample).items():
-            print(f"  {k:58} {v:10.1f}")
-        expected, took, n = serial_digest(sample)
-        print(f"one-at-a-time evaluate() + to_dict() + json.dumps: {n / took:,.0f} patients/s ({took:.1f} s); "
-              f"load average {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)")
-        for run in args.runs.split(","):
+        runs = [r for r in args.runs.split(",") if r]
+        if runs:
+            print("per patient (µs), one process:")
+            for k, v in breakdown(sample).items():
+                print(f"  {k:58} {v:10.1f}")
+            expected, took, n = serial_digest(sample)
+            print(f"one-at-a-time evaluate() + to_dict() + json.dumps: {n / took:,.0f} patients/s ({took:.1f} s); "
+                  f"load average {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)")
+        for run in runs:
             backend = "dask" if run == "dask" else "pool"
             jobs = 2 if run == "dask" else int(run)
             out = folder / "out.jsonl"

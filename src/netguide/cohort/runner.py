@@ -30,7 +30,9 @@ from netguide.cohort.writers import WRITERS, output_format
 from netguide.errors import UsageError
 from netguide.reporting import text_reporter
 
-DEFAULT_CHUNK = 2000
+# 500 answers of ~30 KB are ~15 MB a chunk: big enough that the per-chunk cost (a task, a pickle, a write call)
+# vanishes, small enough that the 2 x workers + 1 chunks in flight stay under 100 MB in the parent.
+DEFAULT_CHUNK = 500
 BACKENDS = ("pool", "dask")
 # forkserver: workers start clean (no threads or locks inherited from a parent that may run a progress bar or a
 # dask client), without spawn's full re-import per worker; spawn where forkserver does not exist.
