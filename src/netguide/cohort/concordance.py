@@ -223,7 +223,7 @@ def render_concordance(report: ConcordanceReport, **_: Any) -> str:
     for s in report.strata:
         d, p = s["definite"], s["provisional"]
         n = d["patients"]
-        line = (f"  {s['primary_site']} {s['grade']}: {n:,} patients; given a proposed therapy "
+        line = (f"  {s['primary_site']} {s['grade']}: {n:,} patient{'s' if n != 1 else ''}; given a proposed therapy "
                 f"{_share(d['received_proposed'], n)}; given one advised against {_share(d['received_advised_against'], n)}; "
                 f"given a failed therapy {_share(d['received_failed'], n)}; no treatment proposed {_share(d['no_proposal'], n)}")
         if p["received_proposed"] or p["received_advised_against"]:
