@@ -144,8 +144,8 @@ def descendants(pid: int) -> list[int]:
 
 def rss_run(sample: Path, repeat: int, folder: Path, jobs: int) -> None:
     """`netguide cohort` in a fresh process over the sample repeated `repeat` times, with a pool of `jobs`: resident
-    memory of the command and of its largest worker sampled every second; growth between 10 % of the run and its
-    end."""
+    memory of the command and of its largest worker sampled every second; growth between 10 % and 90 % of the run,
+    and the peaks."""
     big = folder / "big.jsonl"
     with open(big, "w", encoding="utf-8") as out:
         for _ in range(repeat):
@@ -166,12 +166,12 @@ def rss_run(sample: Path, repeat: int, folder: Path, jobs: int) -> None:
     if proc.returncode not in (0, 1) or len(samples) < 10:
         print(f"rss: the run failed or was too short (exit {proc.returncode}): {proc.stderr.read().decode()[:300]}")
         return
-    early, last = samples[len(samples) // 10], samples[-2]
+    early, last = samples[len(samples) // 10], samples[len(samples) * 9 // 10]  # the workers are gone at the end
     n = repeat * sum(1 for _ in open(sample, encoding="utf-8"))
     print(f"RSS over {n:,} patients ({took:.0f} s, {n / took:,.0f} patients/s, jobs {jobs}, {written / 1e9:.1f} GB "
-          f"written): the command {early[0] / 1024:.0f} MB at 10 % -> {last[0] / 1024:.0f} MB at the end (peak "
+          f"written): the command {early[0] / 1024:.0f} MB at 10 % -> {last[0] / 1024:.0f} MB at 90 % (peak "
           f"{max(s[0] for s in samples) / 1024:.0f} MB); largest worker {early[1] / 1024:.0f} MB -> "
-          f"{last[1] / 1024:.0f} MB (peak {max(s[1] for s in samples) / 1024:.0f} MB)")
+          f"{last[1] / 1024:.0f} MB at 90 % (peak {max(s[1] for s in samples) / 1024:.0f} MB)")
 
 
 def main() -> None:
