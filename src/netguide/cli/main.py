@@ -30,7 +30,7 @@ from .output import (
     _GuardedOutput,
     _json_refusal,
 )
-from .parser import TOOL_COMMANDS, build_parser
+from .parser import FAMILY_COMMANDS, TOOL_COMMANDS, build_parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,6 +73,8 @@ def _run(argv: list[str] | None) -> int:
         if args.command in TOOL_COMMANDS:
             code = _report(importlib.import_module(f"netguide.proving.{TOOL_COMMANDS[args.command][0]}").run(args),
                            args)
+        elif args.command in FAMILY_COMMANDS:
+            code = _report(importlib.import_module(FAMILY_COMMANDS[args.command][0]).run(args), args)
         else:
             code = _report(COMMANDS[args.command](args), args)
         sys.stdout.flush()  # a closed pipe shows here at the latest, while the exit code can still say so

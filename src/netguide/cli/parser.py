@@ -18,6 +18,12 @@ TOOL_COMMANDS = {
     "records": ("records", "realistic partially documented records: who gets a treatment proposal, and why not"),
     "diff": ("impact", "the impact of an edit: rules changed in clinical words, scenarios and patients whose answer changes"),
 }
+# Commands of a family folder, each a module with SHARED_OPTIONS, add_arguments() and run() like the proving tools:
+# name -> (module, help).
+FAMILY_COMMANDS = {
+    "cohort": ("netguide.cohort.command", "a whole registry: one answer per record, and the concordance of the "
+               "treatment given"),
+}
 DESCRIPTION = "netguide: executable, cited decision support for chemotherapy in well-differentiated NET (Zappi et al. 2023)"
 
 
@@ -82,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     from netguide.service.server import add_arguments as service_arguments
 
     service_arguments(sub, shared)
+
+    for name, (module, help_text) in FAMILY_COMMANDS.items():
+        family = importlib.import_module(module)
+        family.add_arguments(command(name, help_text, *family.SHARED_OPTIONS))
 
     p = command("schema", "print a JSON Schema (for editors) of rule files, patients or scenario files")
     p.add_argument("what", choices=("rules", "patient", "scenarios"))

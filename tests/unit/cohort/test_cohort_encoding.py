@@ -1,0 +1,40 @@
+"""The cohort's fast answer line is json.dumps({"row": ..., **to_dict()}) byte for byte, and a worker falls back to
+the slow line when the two ever differ (a change to results.py the fast encoder does not know)."""
+from __future__ import annotations
+
+import json
+import random
+
+from netguide.cohort import worker
+from netguide.cohort.encoding import LineEncoder, slow_line
+from netguide.errors import PatientFactError
+from netguide.evaluation import evaluate, runtime_for
+from netguide.proving.samples import random_patient, realistic_record
+
+
+def _evaluations(n: int = 300) -> list:
+    rng = random.Random(21)
+    out = []
+    for i in range(n):
+        patient = realistic_record(rng, ("advanced", "adjuvant", "neoadjuvant")[i % 3]) if i % 2 else random_patient(rng)
+        try:
+            out.append(evaluate(patient))
+        except PatientFactError:
+            pass
+    return out
+
+
+def test_the_fast_line_is_the_slow_line_and_reuse_does_not_change_it():
+    evs = _evaluations()
+    enc = LineEncoder()
+    first = [enc.line(i, ev) for i, ev in enumerate(evs)]
+    assert first == [slow_line(i, ev) for i, ev in enumerate(evs)]
+    assert [enc.line(i, ev) for i, ev in enumerate(evs)] == first  # with every part already kept
+    assert json.loads(first[0]) == {"row": 0, **evs[0].to_dict()}
+
+
+def test_a_worker_uses_the_slow_line_when_the_fast_one_disagrees(monkeypatch):
+    monkeypatch.setattr(LineEncoder, "agrees", lambda self, evs: False)
+    assert worker._line_encoder(runtime_for(None), evaluate) is slow_line
+    monkeypatch.undo()
+    assert worker._line_encoder(runtime_for(None), evaluate) is not slow_line
