@@ -26,13 +26,16 @@ SHARED_OPTIONS = ("rules", "format")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("input", help="patients: .csv, .jsonl or .parquet (or --input-format)")
+    p.add_argument("input", help="patients: .csv, .jsonl, .parquet, or .fhir.ndjson (a FHIR Bundle a line); or "
+                   "--input-format")
     p.add_argument("--out", required=True, help="answers: .jsonl or .parquet, one per input record in input order")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: every core)")
     p.add_argument("--backend", choices=BACKENDS, default="pool",
                    help="pool (default: a process pool on this machine) or dask (a dask.distributed cluster)")
     p.add_argument("--scheduler", help="dask scheduler address (default: a LocalCluster of --jobs workers)")
     p.add_argument("--input-format", help="csv, jsonl, parquet or fhir (default: from the suffix)")
+    p.add_argument("--setting", choices=("advanced", "adjuvant", "neoadjuvant"),
+                   help="FHIR input: the treatment setting of every record (a code never gives it)")
     p.add_argument("--ignore-columns", default="", help="input columns to leave out, comma-separated")
     p.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK,
                    help=f"records per chunk sent to a worker (default {DEFAULT_CHUNK})")
@@ -70,7 +73,8 @@ def run(args: argparse.Namespace) -> CommandOutcome:
     ignore = frozenset(c.strip() for c in args.ignore_columns.split(",") if c.strip())
     result = run_cohort(args.input, args.out, jobs=args.jobs, backend=args.backend, scheduler=args.scheduler,
                         chunk_size=args.chunk_size, rules=args.rules, input_format=args.input_format,
-                        ignore_columns=ignore, start_method=args.start_method, progress=not args.no_progress)
+                        ignore_columns=ignore, start_method=args.start_method, progress=not args.no_progress,
+                        setting=args.setting)
     report = result.concordance
     for path, what in ((args.concordance, "--concordance"), (args.measure_report, "--measure-report")):
         if path and report is None:

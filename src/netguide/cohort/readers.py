@@ -13,7 +13,10 @@ Formats (README, "netguide cohort"):
   skipped.
 - parquet: columns as in csv; typed columns taken as typed (a whole float such as 1.0 for an integer fact is its
   integer: pandas stores an integer column with gaps as floats); string columns parsed as csv cells; nulls absent.
-- fhir: a hook for netguide.fhir (issue 12): see `read_fhir`.
+- fhir: FHIR R4 Bundles, one patient's Bundle per line (NDJSON of Bundles, `.fhir.ndjson` or --input-format fhir),
+  mapped by netguide.fhir in the workers; the treatment setting is the cohort's --setting (never read from a code);
+  the treatment given is not read from a record (its medications are its history), so these records are not in the
+  concordance report.
 
 Rows are numbered from 1 in input order (the first data row of a CSV is row 1); the number goes with the record
 to its answer and to every problem it has.
@@ -38,7 +41,7 @@ from netguide.vocabulary import BOOL, ENUM, FACTS, INTEGER, INTERVENTIONS, LIST,
 TREATMENT_GIVEN = "treatment_given"
 COHORT_COLUMNS = (TREATMENT_GIVEN,)
 
-RAW_CSV, RAW_JSON, RAW_MAPPING = "csv", "json", "mapping"
+RAW_CSV, RAW_JSON, RAW_MAPPING, RAW_FHIR = "csv", "json", "mapping", "fhir"
 
 
 class CohortInputError(NetguideError):
@@ -67,6 +70,7 @@ class Reader:
 class ReadOptions:
     ignore_columns: frozenset[str] = frozenset()
     batch_size: int = 4096
+    setting: str | None = None  # FHIR input: the treatment setting the caller gives (a code never gives it)
 
 
 READERS: dict[str, Reader] = {}
@@ -84,6 +88,10 @@ def reader_for(path: Path, name: str | None = None) -> Reader:
         if name not in READERS:
             raise CohortInputError(f"unknown input format '{name}' (one of: {', '.join(sorted(READERS))})")
         return READERS[name]
+    double = "".join(path.suffixes[-2:]).lower()  # patients.fhir.ndjson is FHIR, patients.ndjson plain facts
+    for reader in READERS.values():
+        if double in reader.suffixes:
+            return reader
     suffix = "".join(path.suffixes[-1:]).lower()
     for reader in READERS.values():
         if suffix in reader.suffixes:
@@ -183,13 +191,41 @@ def _parquet_records(path: Path, options: ReadOptions) -> Opened:
 
 
 def read_fhir(path: Path, options: ReadOptions) -> Opened:
-    """HOOK for netguide.fhir (issue 12), to be wired by whoever merges it: FHIR R4 NDJSON (one resource per line)
-    or Bundles, grouped by patient, each patient yielded as a mapping of vocabulary facts (plus `treatment_given`
-    from its MedicationAdministration/Procedure resources, if netguide.fhir derives it) with kind RAW_MAPPING, in
-    input order. Until then the format is refused with this message; replace the body, or call
-    `register_reader(Reader("fhir", (".ndjson", ".json"), netguide.fhir.<reader>))` from netguide.fhir."""
-    raise CohortInputError(f"{path}: FHIR input needs netguide.fhir (issue 12), which this build does not have yet; "
-                           "use csv, jsonl or parquet")
+    """FHIR R4 Bundles, one per line, in input order; each line is mapped to facts in a worker (fhir_facts). The
+    Opened header carries the treatment setting the caller gave (("setting", value)), which every chunk takes along."""
+    handle = _open_text(path)
+
+    def records() -> Iterator[Any]:
+        with handle:
+            try:
+                for line in handle:
+                    if line.strip():
+                        yield line
+            except UnicodeDecodeError as exc:
+                raise CohortInputError(f"{path}: not UTF-8: {exc.reason}") from None
+    return Opened(RAW_FHIR, records(), ("setting", options.setting or ""))
+
+
+def fhir_facts(raw: str, header: tuple[str, ...], rulebook) -> tuple[dict[str, Any] | None, list[Problem], tuple]:
+    """One line of FHIR input as facts (netguide.fhir's mapping, the caller's setting added) and the mapping's own
+    findings (two resources that disagree, a record outside the review), or its problems."""
+    from netguide.fhir.evaluate import ki67_thresholds
+    from netguide.fhir.mapper import map_resources
+    from netguide.fhir.parse import FhirInputError, read_fhir as read_bundle
+
+    try:
+        data = json.loads(raw, parse_constant=_no_constant, object_pairs_hook=_unique_pairs)
+        mapping = map_resources(read_bundle(data), None, ki67_thresholds(rulebook))
+    except (ValueError, RecursionError) as exc:
+        if isinstance(exc, FhirInputError):
+            return None, list(exc.problems), ()
+        msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        return None, [Problem("json-syntax", f"the line is not JSON: {msg}"[:200])], ()
+    facts = dict(mapping.facts)
+    setting = header[1] if len(header) > 1 else ""
+    if setting:
+        facts["treatment_setting"] = setting
+    return facts, [], tuple(mapping.findings)
 
 
 def _need_pyarrow():
@@ -203,7 +239,7 @@ def _need_pyarrow():
 register_reader(Reader("csv", (".csv",), _csv_records))
 register_reader(Reader("jsonl", (".jsonl", ".ndjson"), _jsonl_records))
 register_reader(Reader("parquet", (".parquet", ".pq"), _parquet_records, needs="cohort"))
-register_reader(Reader("fhir", (".fhir",), read_fhir))
+register_reader(Reader("fhir", (".fhir", ".fhir.ndjson"), read_fhir))
 
 
 # ---- one raw record -> (facts, treatment given, problems); runs in the workers --------------------------------

@@ -168,7 +168,7 @@ def _progress(enabled: bool) -> Any:
 def run_cohort(input_path: str | Path, out: str | Path, *, jobs: int | None = None, backend: str = "pool",
                scheduler: str | None = None, chunk_size: int = DEFAULT_CHUNK, rules: str | Path | None = None,
                input_format: str | None = None, ignore_columns: frozenset[str] = frozenset(),
-               start_method: str | None = None, progress: bool = False) -> CohortResult:
+               start_method: str | None = None, progress: bool = False, setting: str | None = None) -> CohortResult:
     """Evaluate every record of `input_path` and write one answer per record, in input order, to `out`; the
     concordance report when any record gives its treatment. Invalid records become error answers; the run goes on."""
     from netguide.rulebook.loader import load_rulebook
@@ -189,7 +189,9 @@ def run_cohort(input_path: str | Path, out: str | Path, *, jobs: int | None = No
     # another machine must see the same path).
     rules_arg = str(Path(rules).resolve()) if rules is not None else None
     book = load_rulebook(rules_arg)  # rule-file problems stop the run here, before any worker starts
-    opened = reader.open(src, ReadOptions(frozenset(ignore_columns), batch_size=chunk_size))
+    if setting is not None and reader.name != "fhir":
+        raise UsageError("--setting is for FHIR input (other inputs give treatment_setting in each record)")
+    opened = reader.open(src, ReadOptions(frozenset(ignore_columns), batch_size=chunk_size, setting=setting))
     result = CohortResult(str(src), str(dst), fmt, backend if jobs > 1 or backend == "dask" else "in-process",
                           jobs, book.version_string)
     run = _dask if backend == "dask" else _pool if jobs > 1 else _in_process

@@ -8,13 +8,15 @@ concordance tally: the parent only writes and adds, and the bytes cross the proc
 """
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from netguide.cohort.concordance import tally_answer
-from netguide.cohort.readers import parse_record
+from netguide.cohort.readers import RAW_FHIR, fhir_facts, parse_record
 from netguide.errors import PatientFactError, Problem, capped
 
 _STATE: dict[str, Any] = {}
@@ -110,7 +112,12 @@ def evaluate_chunk(chunk: Chunk, rules: str | None = None) -> ChunkResult:
     lines: list[str] = []
     cols: dict[str, list[Any]] | None = {c: [] for c in PARQUET_COLUMNS} if chunk.output == "parquet" else None
     for row, raw in chunk.rows:
-        facts, given, problems = parse_record(chunk.kind, raw, chunk.header)
+        mapping_findings: tuple = ()
+        if chunk.kind == RAW_FHIR:
+            facts, problems, mapping_findings = fhir_facts(raw, chunk.header, rt.rulebook)
+            given = None
+        else:
+            facts, given, problems = parse_record(chunk.kind, raw, chunk.header)
         ev = None
         if facts is not None:
             try:
@@ -118,6 +125,8 @@ def evaluate_chunk(chunk: Chunk, rules: str | None = None) -> ChunkResult:
                     parse_patient(facts)  # the row is refused already: collect the model's problems with it
                 else:
                     ev = evaluate(facts, rt)
+                    if mapping_findings:  # as netguide.fhir.evaluate_fhir answers: the record's own findings too
+                        ev = dataclasses.replace(ev, findings=ev.findings + mapping_findings)
             except PatientFactError as exc:
                 problems = problems + exc.problems
         if ev is None:

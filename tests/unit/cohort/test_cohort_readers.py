@@ -103,13 +103,14 @@ def test_an_unknown_column_refuses_the_file_naming_it(tmp_path: Path):
     assert opened.header == ("primary_site", "grde") and list(opened.records) == [["pancreas", "G1"]]
 
 
-def test_formats_by_suffix_and_the_fhir_hook(tmp_path: Path):
+def test_formats_by_suffix(tmp_path: Path):
     assert reader_for(Path("a.csv")).name == "csv" and reader_for(Path("a.JSONL")).name == "jsonl"
     assert reader_for(Path("a.parquet")).name == "parquet"
     with pytest.raises(CohortInputError, match="cannot tell the input format"):
         reader_for(Path("a.xlsx"))
-    with pytest.raises(CohortInputError, match="netguide.fhir"):
-        READERS["fhir"].open(tmp_path / "b.ndjson", ReadOptions())
+    assert reader_for(Path("a.ndjson")).name == "jsonl" and reader_for(Path("a.fhir.ndjson")).name == "fhir"
+    with pytest.raises(CohortInputError, match="no such input file"):
+        READERS["fhir"].open(tmp_path / "b.fhir.ndjson", ReadOptions())
 
 
 def test_a_spreadsheet_byte_order_mark_is_not_part_of_the_first_column(tmp_path: Path):

@@ -188,3 +188,27 @@ def test_no_progress_bar_off_a_terminal(monkeypatch):
     bar = runner._progress(True)
     assert bar is not None
     bar.close()
+
+
+def test_fhir_records_answer_as_evaluate_fhir_does_in_process_and_in_a_pool(tmp_path: Path):
+    """FHIR input (a Bundle a line): each answer is the evaluation of netguide.fhir's mapping with the caller's
+    setting, one at a time or in a pool of 2; a record netguide.fhir refuses is an error answer naming the element."""
+    from netguide.fhir import evaluate_fhir
+
+    root = Path(__file__).resolve().parents[3]
+    bundles = [json.loads(p.read_text()) for p in sorted((root / "tests" / "data" / "fhir_independent").glob("*.json"))]
+    bad = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {
+        "resourceType": "Observation", "id": "x", "code": {"coding": [{"system": "http://loinc.org", "code": "29593-1"}]},
+        "valueQuantity": {"value": "fourteen"}}}]}
+    src = tmp_path / "registry.fhir.ndjson"
+    src.write_text("".join(json.dumps(b) + "\n" for b in bundles + [bad]))
+    want = [json.dumps({"row": i, **evaluate_fhir(b, "advanced").evaluation.to_dict()}, ensure_ascii=False,
+                       separators=(",", ":")) for i, b in enumerate(bundles, 1)]
+    for jobs in (1, 2):
+        out = tmp_path / f"answers{jobs}.jsonl"
+        result = run_cohort(src, out, jobs=jobs, chunk_size=7, setting="advanced")
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert lines[:len(bundles)] == want
+        error = json.loads(lines[-1])
+        assert error["row"] == len(bundles) + 1 and "valueQuantity.value" in error["problems"][0]["message"]
+        assert result.invalid == 1
