@@ -29,6 +29,8 @@ from netguide.proving.samples import random_patient
 from netguide.rulebook.implications import derive
 from netguide.rulebook.loader import RULEBOOK_MANIFEST, default_rules_dir, load_rulebook
 
+from bench_evaluate import _times_ns  # the same clock loop for both benchmarks (run from benchmarks/ or as a script)
+
 
 def rulebook_texts(copies: int) -> dict[str, str]:
     """The shipped rules folder as texts, with `copies - 1` renamed copies of every rule file."""
@@ -47,16 +49,6 @@ def rulebook_texts(copies: int) -> dict[str, str]:
     last = listed[-1]
     texts[RULEBOOK_MANIFEST] = manifest.replace(f"  - {last}\n", f"  - {last}\n" + "".join(f"  - {n}\n" for n in extra))
     return texts
-
-
-def _times_ns(fn, items) -> list[int]:
-    out = []
-    clock = time.perf_counter_ns
-    for x in items:
-        t0 = clock()
-        fn(x)
-        out.append(clock() - t0)
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,6 @@ not give, the items it must report as unmappable, and what the review supports o
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml

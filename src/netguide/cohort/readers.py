@@ -159,10 +159,11 @@ def _csv_records(path: Path, options: ReadOptions) -> Opened:
     return Opened(RAW_CSV, records(), columns)
 
 
-def _jsonl_records(path: Path, options: ReadOptions) -> Opened:
+def _lines(path: Path) -> Iterator[str]:
+    """The file's non-blank lines, in order (JSONL facts, or FHIR Bundles a line)."""
     handle = _open_text(path)
 
-    def records() -> Iterator[Any]:
+    def records() -> Iterator[str]:
         with handle:
             try:
                 for line in handle:
@@ -170,7 +171,11 @@ def _jsonl_records(path: Path, options: ReadOptions) -> Opened:
                         yield line
             except UnicodeDecodeError as exc:
                 raise CohortInputError(f"{path}: not UTF-8: {exc.reason}") from None
-    return Opened(RAW_JSON, records())
+    return records()
+
+
+def _jsonl_records(path: Path, options: ReadOptions) -> Opened:
+    return Opened(RAW_JSON, _lines(path))
 
 
 def _parquet_records(path: Path, options: ReadOptions) -> Opened:
@@ -193,17 +198,7 @@ def _parquet_records(path: Path, options: ReadOptions) -> Opened:
 def read_fhir(path: Path, options: ReadOptions) -> Opened:
     """FHIR R4 Bundles, one per line, in input order; each line is mapped to facts in a worker (fhir_facts). The
     Opened header carries the treatment setting the caller gave (("setting", value)), which every chunk takes along."""
-    handle = _open_text(path)
-
-    def records() -> Iterator[Any]:
-        with handle:
-            try:
-                for line in handle:
-                    if line.strip():
-                        yield line
-            except UnicodeDecodeError as exc:
-                raise CohortInputError(f"{path}: not UTF-8: {exc.reason}") from None
-    return Opened(RAW_FHIR, records(), ("setting", options.setting or ""))
+    return Opened(RAW_FHIR, _lines(path), ("setting", options.setting or ""))
 
 
 def fhir_facts(raw: str, header: tuple[str, ...], rulebook) -> tuple[dict[str, Any] | None, list[Problem], tuple]:
