@@ -37,6 +37,10 @@ def render_book_result(r: BookResult) -> str:
     return "\n".join(out)
 
 
+# The options it shares with other commands (netguide.cli.parser declares them once).
+SHARED_OPTIONS = ("rules", "format", "scenarios", "seed")
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="folder to write the site into (created if needed)")
     p.add_argument("--source", help="the review's text, for each quote in its paragraph (default: as `check` finds it)")

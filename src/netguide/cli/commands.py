@@ -276,12 +276,6 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_book(args: argparse.Namespace):
-    from netguide.book.command import run
-
-    return run(args)
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     from netguide.service.server import run_serve
 
@@ -296,5 +290,5 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], Any]] = {
     "check": cmd_check, "evaluate": cmd_evaluate, "scenarios": cmd_scenarios, "explain": cmd_explain,
-    "schema": cmd_schema, "signoff": cmd_signoff, "book": cmd_book, "serve": cmd_serve, "feedback": cmd_feedback,
+    "schema": cmd_schema, "signoff": cmd_signoff, "serve": cmd_serve, "feedback": cmd_feedback,
 }

@@ -21,6 +21,8 @@ TOOL_COMMANDS = {
 # Commands of a family folder, each a module with SHARED_OPTIONS, add_arguments() and run() like the proving tools:
 # name -> (module, help).
 FAMILY_COMMANDS = {
+    "book": ("netguide.book.command", "write the review book: a static site of every rule with its evidence in "
+             "context, scenarios, sign-off and coverage"),
     "cohort": ("netguide.cohort.command", "a whole registry: one answer per record, and the concordance of the "
                "treatment given"),
 }
@@ -70,12 +72,6 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module, help_text) in TOOL_COMMANDS.items():
         tool = importlib.import_module(f"netguide.proving.{module}")
         tool.add_arguments(command(name, help_text, *tool.SHARED_OPTIONS))
-
-    from netguide.book import command as book_command
-
-    book_command.add_arguments(command("book", "write the review book: a static site of every rule with its evidence "
-                                       "in context, scenarios, sign-off and coverage", "rules", "format", "scenarios",
-                                       "seed"))
 
     p = command("signoff", "record that a clinician reviewed or signed a rule, with the fingerprint of its meaning",
                 "rules", "format")
