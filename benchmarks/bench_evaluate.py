@@ -14,7 +14,8 @@ On the same compiled rulebook and the same patients it measures, per patient, me
                  into ONE Python function that reads each fact once and returns the rules that hold
   to_dict        Evaluation.to_dict() of evaluations made beforehand (their missing facts already read)
 and, in fresh subprocesses, the cold start: `import netguide` plus the first evaluation (the rules loaded and
-compiled, the engine built), as the process measures it and as wall time including the interpreter's start.
+compiled, the engine built), as the process measures it and as wall time including the interpreter's start:
+`cached` as every process after the first (bytecode and parse cache written), `uncached` with no parse cache.
 
 The machine may be shared, so the variants are interleaved and paired: in each of --rounds rounds every variant
 runs over the same slice of patients, in an order that rotates from round to round; the figures are medians
@@ -79,16 +80,32 @@ def _times_ns(fn, items) -> list[int]:
     return out
 
 
-def _cold_start(runs: int) -> dict[str, list[float]]:
-    inside, total, wall = [], [], []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        r = subprocess.run([sys.executable, "-c", COLD_START], capture_output=True, text=True, check=True)
-        wall.append(time.perf_counter() - t0)
-        imp, both = map(float, r.stdout.split())
-        inside.append(imp)
-        total.append(both)
-    return {"import": inside, "import_and_first_evaluation": total, "process_wall": wall}
+def _cold_start(runs: int) -> dict[str, dict[str, list[float]]]:
+    """Fresh processes, two ways. `cached`: as every process after the first finds an installed netguide, with
+    its bytecode written (pip compiles on install; PYTHONDONTWRITEBYTECODE, set on some machines, is removed for
+    it) and the parsed rule files in the parse cache (rulebook/parse_cache.py), one unmeasured run having made
+    both. `uncached`: the very first process, no parse cache (NETGUIDE_CACHE_DIR=off): every rule file parsed by
+    PyYAML's pure-Python parser."""
+    import os
+    import tempfile
+
+    out: dict[str, dict[str, list[float]]] = {}
+    with tempfile.TemporaryDirectory() as cache:
+        base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        for how, env in (("cached", {**base, "NETGUIDE_CACHE_DIR": cache}),
+                         ("uncached", {**base, "NETGUIDE_CACHE_DIR": "off"})):
+            subprocess.run([sys.executable, "-c", COLD_START], env=env, capture_output=True, check=True)
+            inside, total, wall = [], [], []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                r = subprocess.run([sys.executable, "-c", COLD_START], env=env, capture_output=True, text=True,
+                                   check=True)
+                wall.append(time.perf_counter() - t0)
+                imp, both = map(float, r.stdout.split())
+                inside.append(imp)
+                total.append(both)
+            out[how] = {"import": inside, "import_and_first_evaluation": total, "process_wall": wall}
+    return out
 
 
 def _spread(values: list[float], digits: int = 2) -> dict[str, float]:
@@ -184,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                    "evaluate/python_rules": ratio("evaluate", "python_rules"),
                    "bare_session/python_rules": ratio("bare_session", "python_rules"),
                    "to_dict/evaluate": ratio("to_dict", "evaluate")},
-        "cold_start_s": {k: _spread(v, 3) for k, v in cold.items()},
+        "cold_start_s": {f"{how} {k}": _spread(v, 3) for how, runs in cold.items() for k, v in runs.items()},
         "rss_mb": {"before_timed_rounds": round(rss_before, 1), "after_timed_rounds": round(rss_after, 1)},
     }
     if args.json:
@@ -200,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, r in figures["ratios"].items():
         print(f"  {name:<26} {r['median']:>5.2f}x [{r['min']:.2f} - {r['max']:.2f}]")
     for name, r in figures["cold_start_s"].items():
-        print(f"  cold {name:<30} {r['median']:.3f} s [{r['min']:.3f} - {r['max']:.3f}] ({args.cold} processes)")
+        print(f"  cold {name:<39} {r['median']:.3f} s [{r['min']:.3f} - {r['max']:.3f}] ({args.cold} processes)")
     print(f"  RSS {rss_before:.1f} MB before, {rss_after:.1f} MB after the timed rounds")
     return 0
 

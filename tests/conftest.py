@@ -5,7 +5,10 @@ The default "dev" profile runs 100 examples per property (what `pytest` and CI r
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,13 @@ settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_
                           print_blob=True)
 settings.register_profile("long", max_examples=2_000, deadline=None, suppress_health_check=_QUIET, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# The parse cache (rulebook/parse_cache.py) of this run in a folder of its own, for the CLI subprocesses too: the
+# suite loads thousands of throw-away rules folders, which have no place in the user's ~/.cache.
+if "NETGUIDE_CACHE_DIR" not in os.environ:
+    _cache = tempfile.mkdtemp(prefix="netguide-test-cache-")
+    os.environ["NETGUIDE_CACHE_DIR"] = _cache
+    atexit.register(shutil.rmtree, _cache, True)
 
 
 @pytest.fixture(scope="session")

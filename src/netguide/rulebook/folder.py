@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from netguide.rulebook.source import Locator, display_path, load, load_text
+from netguide.rulebook.parse_cache import load_cached
+from netguide.rulebook.source import Locator, display_path, load_text
 
 
 class RuleFolder:
@@ -36,7 +37,7 @@ class RuleFolder:
                     _PARSED.clear()
                 _PARSED[key] = load_text(self.texts[name], self.display(name))
             return _PARSED[key]
-        return load(self.root / name, self.display(name))
+        return load_cached(self.root / name, self.display(name))
 
 
 # Parsed texts by (display path, text). Parsing is pure and the loader never changes the data it is given.
