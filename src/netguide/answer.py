@@ -90,13 +90,34 @@ def _merge(recs: list[Recommendation]) -> AnswerItem:
         tuple(dict.fromkeys(i for r in recs for i in r.withdrawn_interventions)))
 
 
-def group_answer(ev: Evaluation) -> tuple[AnswerGroup, ...]:
-    """The recommendations by question, in the evaluation's order; within a question, those with the same kind,
-    interventions and trials merged into one item (definite and provisional advice are never merged: a definite
-    statement must not read as provisional, nor the reverse)."""
+def _group(recs: tuple[Recommendation, ...]) -> tuple[AnswerGroup, ...]:
     by_question: dict[str, dict[tuple, list[Recommendation]]] = {key: {} for key, _ in QUESTIONS}
-    for r in ev.recommendations:
+    for r in recs:
         key = (r.kind, frozenset(r.interventions), frozenset(r.trials), r.provisional)
         by_question[question_of(r)].setdefault(key, []).append(r)
     return tuple(AnswerGroup(key, text, tuple(_merge(recs) for recs in by_question[key].values()))
                  for key, text in QUESTIONS if by_question[key])
+
+
+# Answers already grouped, by the identities of their recommendations. Most recommendations are the rulebook's own
+# objects, shared by every patient a rule fires for, so patients who get the same advice share one grouping
+# (frozen data, like the recommendations themselves). An entry holds its recommendations, so no id in a key can be
+# reused while the entry lives. Bounded: a provisional or withdrawn recommendation is an object of its patient's.
+_GROUPED: dict[tuple[int, ...], tuple[tuple[Recommendation, ...], tuple[AnswerGroup, ...]]] = {}
+MAX_GROUPED = 10_000
+
+
+def group_answer(ev: Evaluation) -> tuple[AnswerGroup, ...]:
+    """The recommendations by question, in the evaluation's order; within a question, those with the same kind,
+    interventions and trials merged into one item (definite and provisional advice are never merged: a definite
+    statement must not read as provisional, nor the reverse)."""
+    recs = ev.recommendations
+    key = tuple(map(id, recs))
+    entry = _GROUPED.get(key)
+    if entry is not None:
+        return entry[1]
+    groups = _group(tuple(recs))
+    if len(_GROUPED) >= MAX_GROUPED:
+        _GROUPED.clear()
+    _GROUPED[key] = (tuple(recs), groups)
+    return groups

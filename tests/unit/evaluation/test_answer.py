@@ -63,3 +63,28 @@ def test_json_gains_the_grouped_answer_and_keeps_every_earlier_field():
     assert {"rulebook_version", "recommendations", "missing_facts", "findings", "derived_facts", "trace"} <= set(d)
     assert [g["key"] for g in d["answer"]] and all(g["items"] for g in d["answer"])
     assert {"provisional", "confirm", "provided_that", "withdrawn_if"} <= set(d["recommendations"][0])
+
+
+def test_a_kept_grouping_is_the_grouping_of_the_same_recommendations(monkeypatch):
+    """group_answer keeps groupings by the identities of the recommendations: for random patients, and for
+    recommendations made and dropped one after another (an id may be reused once an object is gone), each answer
+    is what grouping its own recommendations afresh gives, also when the store fills and is cleared."""
+    import random
+
+    from netguide import answer
+    from netguide.proving.samples import random_patient
+    from netguide.results import Evaluation
+
+    monkeypatch.setattr(answer, "MAX_GROUPED", 50)
+    rng = random.Random(7)
+    for _ in range(300):
+        ev = evaluate(random_patient(rng))
+        assert group_answer(ev) == answer._group(ev.recommendations)
+        assert group_answer(ev) is group_answer(ev)
+    for i in range(300):  # fresh objects each time, with contents that differ from one to the next
+        recs = (_rec(f"r{i}", "recommend", ["CAPTEM"] if i % 2 else ["SSA"], f"q{i}", provisional=i % 3 == 0),)
+        ev = Evaluation(recs, (), (), "v")
+        assert group_answer(ev) == answer._group(recs)
+        assert group_answer(ev)[0].items[0].rule_ids == (f"r{i}",)
+        del ev, recs
+    assert len(answer._GROUPED) <= 50
