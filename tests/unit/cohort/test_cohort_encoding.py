@@ -38,3 +38,28 @@ def test_a_worker_uses_the_slow_line_when_the_fast_one_disagrees(monkeypatch):
     assert worker._line_encoder(runtime_for(None), evaluate) is slow_line
     monkeypatch.undo()
     assert worker._line_encoder(runtime_for(None), evaluate) is not slow_line
+
+
+def test_steps_and_parts_kept_by_value_and_identity_encode_as_to_dict_does(monkeypatch):
+    """Values that are equal as keys but not as JSON (1, 1.0 and True; 0.0 and -0.0), lists, None, a step whose
+    field is not text, and stores small enough to be cleared over and over: every line is still the slow one."""
+    from dataclasses import replace
+
+    from netguide import results
+    from netguide.cohort import encoding
+
+    monkeypatch.setattr(encoding, "MAX_KEPT", 7)
+    monkeypatch.setattr(encoding, "MAX_BY_ID", 5)
+    base = evaluate({"differentiation": "well", "primary_site": "pancreas", "grade": "G2", "ki67_percent": 14,
+                     "treatment_setting": "advanced", "progression": "progressive"})
+    step = base.trace[-1]
+    values = [1, 1.0, True, 0.0, -0.0, 0, False, None, "G1", ["SSA", "PRRT"], [], ["SSA"], 2.5, 10**30]
+    enc = LineEncoder()
+    for i in range(60):
+        facts = {"a": values[i % len(values)], "b": values[(i * 5 + 3) % len(values)]}
+        steps = (replace(step, facts=facts), replace(step, facts={}),
+                 replace(step, detail=f"detail {i % 4}", outcome=("shown", "not_shown")[i % 2]),
+                 replace(step, facts={"nested": [["x"]]}), replace(step, detail=i))
+        ev = results.Evaluation(base.recommendations, base.missing_facts, base.findings, base.rulebook_version,
+                                steps, base.derived_facts)
+        assert enc.line(i, ev) == slow_line(i, ev), facts
