@@ -113,8 +113,7 @@ def assemble(book: Rulebook, facts: dict[str, Any], fired: frozenset[str], deriv
         outcome[rid] = ("provisional", "shown provided that " + book.by_id[rid].rule.provided
                         + (f"; {outcome[rid][1]}" if outcome[rid][1] else ""))
     return Evaluation(
-        recommendations=tuple(_provisional_rec(r, _without(r.recommendation, not_again.get(r.id, ())), pending)
-                              for r in recs),
+        recommendations=tuple(_shown_rec(r, not_again.get(r.id, ()), pending) for r in recs),
         missing_facts=(Deferred(partial(_missing_of, book, _snapshot(facts), frozenset(fired), recs, not_again, pending))
                        if defer_missing else _missing_of(book, facts, fired, recs, not_again, pending)),
         findings=check_consistency(_given(facts, derived)) + contradicted,
@@ -146,6 +145,25 @@ def _provisional(shown: list[LoadedRule], facts: dict[str, Any]) -> dict[str, tu
             if waits is not None:  # UNKNOWN
                 out[r.id] = tuple(sorted(waits))
     return out
+
+
+MAX_VARIANTS = 256  # kept per rule; more are built each time (a rule has a handful: its interventions' subsets)
+
+
+def _shown_rec(r: LoadedRule, withdrawn: tuple[str, ...], pending: dict[str, tuple[str, ...]]) -> Recommendation:
+    """The rule's recommendation as this patient is shown it. Most are the rule's own object; one that withdraws
+    interventions or is provisional is kept on the rule and shared by every patient shown the same, so answers that
+    say the same thing hold the same objects (what answer.group_answer and the cohort's line encoder reuse)."""
+    confirm = pending.get(r.id)
+    if not withdrawn and confirm is None:
+        return r.recommendation
+    kept = r.shown_variants
+    rec = kept.get((withdrawn, confirm))
+    if rec is None:
+        rec = _provisional_rec(r, _without(r.recommendation, withdrawn), pending)
+        if len(kept) < MAX_VARIANTS:
+            kept[(withdrawn, confirm)] = rec
+    return rec
 
 
 def _provisional_rec(r: LoadedRule, rec: Recommendation, pending: dict[str, tuple[str, ...]]) -> Recommendation:

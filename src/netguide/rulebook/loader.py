@@ -119,6 +119,12 @@ class LoadedRule:
                               " ".join(then.statement.split()), cites, self.rule.title)
 
     @cached_property
+    def shown_variants(self) -> dict[tuple, Recommendation]:
+        """The recommendation as some patients are shown it (interventions withdrawn, or provisional), kept by
+        netguide.evaluation under (withdrawn, confirm): few per rule, and frozen, so shared like `recommendation`."""
+        return {}
+
+    @cached_property
     def facts(self) -> frozenset[str]:
         return conditions.facts_of(self.condition)
 

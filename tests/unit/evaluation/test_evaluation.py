@@ -315,3 +315,43 @@ def test_no_list_in_an_answer_is_shared_with_later_answers_or_the_input():
     assert json.dumps(again.to_dict(), sort_keys=True) == snapshot
     patient["prior_therapies"].append("CAPTEM")
     assert json.dumps(again.to_dict(), sort_keys=True) == snapshot
+
+
+def test_advice_shown_the_same_way_is_one_shared_object_with_the_same_value(monkeypatch):
+    """A recommendation that withdraws interventions or is provisional is kept on its rule: patients shown the same
+    hold the same (frozen) object, whose value is the rule's recommendation so changed; a rule's store is bounded."""
+    import random
+    from dataclasses import replace
+
+    from netguide import evaluation
+    from netguide.proving.samples import random_patient
+
+    rng = random.Random(11)
+    patients = [random_patient(rng) for _ in range(400)]
+    book = evaluation.runtime_for(None).rulebook
+    changed = 0
+    for patient in patients:
+        try:
+            first, again = evaluate(patient), evaluate(dict(patient))
+        except PatientFactError:
+            continue
+        for rec, same in zip(first.recommendations, again.recommendations):
+            assert rec is same
+            rule = book.by_id[rec.rule_id]
+            want = rule.recommendation
+            if rec.withdrawn_interventions:
+                want = replace(want, interventions=tuple(i for i in want.interventions
+                                                         if i not in rec.withdrawn_interventions),
+                               withdrawn_interventions=rec.withdrawn_interventions)
+            if rec.provisional:
+                want = replace(want, provisional=True, confirm=rec.confirm, provided_that=rule.rule.provided or "",
+                               withdrawn_if=rule.exception_text)
+            assert rec == want
+            changed += rec is not rule.recommendation
+    assert changed > 20  # the sample does exercise withdrawn and provisional advice
+    monkeypatch.setattr(evaluation, "MAX_VARIANTS", 0)
+    for patient in patients[:50]:
+        try:
+            assert evaluate(patient) == evaluate(dict(patient))
+        except PatientFactError:
+            pass
