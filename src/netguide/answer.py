@@ -112,13 +112,13 @@ def group_answer(ev: Evaluation) -> tuple[AnswerGroup, ...]:
     """The recommendations by question, in the evaluation's order; within a question, those with the same kind,
     interventions and trials merged into one item (definite and provisional advice are never merged: a definite
     statement must not read as provisional, nor the reverse)."""
-    recs = ev.recommendations
+    recs = tuple(ev.recommendations)  # the entry's own, whatever sequence a hand-built Evaluation was given
     key = tuple(map(id, recs))
     entry = _GROUPED.get(key)
     if entry is not None:
         return entry[1]
-    groups = _group(tuple(recs))
+    groups = _group(recs)
     if len(_GROUPED) >= MAX_GROUPED:
         _GROUPED.clear()
-    _GROUPED[key] = (tuple(recs), groups)
+    _GROUPED[key] = (recs, groups)
     return groups

@@ -66,10 +66,7 @@ class LineEncoder:
     def _string(self, s: str) -> str:
         text = self._strings.get(s)
         if text is None:
-            text = _ENCODE(s)
-            if len(self._strings) >= MAX_KEPT:
-                self._strings.clear()
-            self._strings[s] = text
+            text = self._keep(self._strings, s, _ENCODE(s))
         return text
 
     def _step(self, step: Any) -> str:
