@@ -87,8 +87,9 @@ def _line_encoder(rt: Any, evaluate: Any) -> Any:
     return fast.line if fast.agrees(evaluations) else slow_line
 
 
-def answer_line(row: int, ev: Any) -> str:
-    """The answer's output line: json.dumps of {"row": row, **ev.to_dict()}, compact (netguide.cohort.encoding)."""
+def answer_line(row: int, ev: Any) -> bytes:
+    """The answer's output line in UTF-8: json.dumps of {"row": row, **ev.to_dict()}, compact
+    (netguide.cohort.encoding)."""
     return _STATE["line"](row, ev)
 
 
@@ -109,7 +110,7 @@ def evaluate_chunk(chunk: Chunk, rules: str | None = None) -> ChunkResult:
     rt = _STATE["runtime"]
     version = rt.rulebook.version_string
     res = ChunkResult(chunk.index, len(chunk.rows), 0)
-    lines: list[str] = []
+    lines: list[bytes] = []
     cols: dict[str, list[Any]] | None = {c: [] for c in PARQUET_COLUMNS} if chunk.output == "parquet" else None
     for row, raw in chunk.rows:
         mapping_findings: tuple = ()
@@ -136,17 +137,17 @@ def evaluate_chunk(chunk: Chunk, rules: str | None = None) -> ChunkResult:
                 res.fields[(p.field or "(record)").split("[")[0]] += 1
             if len(res.errors) < ERRORS_KEPT:
                 res.errors.append((row, data["problems"]))
-            line = encode(data)
+            line = encode(data).encode("utf-8")
             if cols is None:
                 lines.append(line)
             else:
-                _append(cols, row, False, version, (), None, line, data)
+                _append(cols, row, False, version, (), None, line.decode("utf-8"), data)
             continue
         line = _STATE["line"](row, ev)
         if cols is None:
             lines.append(line)
         else:
-            _append(cols, row, True, version, ev.recommendations, ev, line, None)
+            _append(cols, row, True, version, ev.recommendations, ev, line.decode("utf-8"), None)
         if given is not None and chunk.concordance:
             res.with_treatment += 1
             used = dict(facts)
@@ -154,7 +155,9 @@ def evaluate_chunk(chunk: Chunk, rules: str | None = None) -> ChunkResult:
                 used.setdefault(d.fact, d.value)
             tally_answer(res.tally, ev, used, given)
     if cols is None:
-        res.jsonl = ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+        if lines:
+            lines.append(b"")  # the last line's newline, without a second copy of the chunk's bytes
+            res.jsonl = b"\n".join(lines)
     else:
         res.columns = cols
     return res
