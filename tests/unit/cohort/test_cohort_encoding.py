@@ -63,3 +63,22 @@ def test_steps_and_parts_kept_by_value_and_identity_encode_as_to_dict_does(monke
         ev = results.Evaluation(base.recommendations, base.missing_facts, base.findings, base.rulebook_version,
                                 steps, base.derived_facts)
         assert enc.line(i, ev) == slow_line(i, ev), facts
+
+
+def test_answer_sections_are_kept_within_their_byte_bound_and_lines_stay_exact(monkeypatch):
+    """A worker over a million patients keeps whole answer sections (~18 KB each); their store is bounded by bytes,
+    not entries, so memory stays flat. With a bound a few sections wide it is cleared over and over, never exceeded,
+    and every line is still the slow one."""
+    from netguide.cohort import encoding
+
+    evs = _evaluations(120)
+    bound = 60_000
+    monkeypatch.setattr(encoding, "MAX_SECTION_BYTES", bound)
+    enc = LineEncoder()
+    peak = 0
+    for i, ev in enumerate(evs):
+        assert enc.line(i, ev) == slow_line(i, ev)
+        assert enc._group_bytes == sum(len(text) for _, text in enc._groups.values())
+        peak = max(peak, enc._group_bytes)
+        assert enc._group_bytes <= bound
+    assert peak > bound // 2 and len(enc._groups) < len(evs), "the bound was never reached"
