@@ -118,7 +118,7 @@ class LineEncoder:
         return head + b",".join(parts) + tail
 
     @staticmethod
-    def _keep(kept: dict, key: Any, text: str) -> str:
+    def _keep(kept: dict, key: Any, text: bytes) -> bytes:
         if len(kept) >= MAX_KEPT:
             kept.clear()
         kept[key] = text
